@@ -1,0 +1,1 @@
+"""Thin typer commands: parse options, call one function, print through migrator.report."""

@@ -1,0 +1,3 @@
+"""`migrator samples` (being built; see the issue tracker)."""
+
+from migrator.cli.app import app  # noqa: F401
