@@ -1,0 +1,47 @@
+"""Function libraries of the Kubernetes CEL environment, as declarations the engine wires in.
+
+Each module in this package (ip, cidr, quantity, semver, format, url, regex, lists, authz, ext_strings,
+ext_sets, ext_lists, ...) exports `LIBRARY: Library`. The engine (migrator/cel/engine.py) collects them,
+declares the functions and types for the type checker, and dispatches each call to the overload whose
+receiver/argument classes match the runtime values (first match wins, in declaration order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class Overload:
+    """One overload of a CEL function.
+
+    name:     the CEL function name (`isGreaterThan`, `ip`, `sets.contains`).
+    impl:     Python callable taking CEL values (celpy.celtypes or the library's own classes), returning a
+              CEL value; it raises migrator.cel.EvaluationError (or returns celpy.CELEvalError) on failure.
+    member:   True for `target.name(args)`: impl receives the target first.
+    params:   CEL type names of the parameters, target first for members (e.g. ("kubernetes.Quantity", "string")).
+              "dyn" accepts anything. Used both for runtime dispatch and by the type checker.
+    result:   CEL type name of the result ("bool", "int", "list(string)", "optional(list(string))", "dyn", ...).
+    """
+
+    name: str
+    impl: Callable[..., Any]
+    params: tuple[str, ...]
+    result: str
+    member: bool = False
+
+
+@dataclass
+class Library:
+    """A named set of overloads and the CEL object types they introduce (type name -> Python class)."""
+
+    name: str
+    overloads: list[Overload] = field(default_factory=list)
+    types: dict[str, type] = field(default_factory=dict)
+    # Compile-time checks of constant arguments (e.g. a constant invalid regex or quantity literal is a compile
+    # error since Kubernetes 1.29): function name -> callable(args as Python constants) raising ValueError.
+    constant_validators: dict[str, Callable[..., None]] = field(default_factory=dict)
+
+    def add(self, name: str, impl: Callable[..., Any], params: tuple[str, ...], result: str, *, member: bool = False) -> None:
+        self.overloads.append(Overload(name, impl, params, result, member))
