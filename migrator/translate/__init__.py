@@ -1,0 +1,1 @@
+"""Translate Kyverno policies and webhook scopes into ValidatingAdmissionPolicy + binding objects."""

@@ -1,0 +1,1 @@
+"""Kyverno ClusterPolicy/Policy and ValidatingPolicy -> ValidatingAdmissionPolicy."""
