@@ -53,13 +53,36 @@ class Environment:
     def __init__(self, variables: Mapping[str, str] | None = None) -> None:
         self.variables = dict(variables or {})
         self._env = celpy.Environment()
+        from migrator.cel.registry import load_registry
+
+        self._functions = _library_functions(load_registry())
 
     def compile(self, expr: str) -> Program:
         try:
             ast = self._env.compile(expr)
         except celpy.CELParseError as exc:
             raise CompileError(str(exc), expr) from None
-        return Program(expr, self._env.program(ast))
+        return Program(expr, self._env.program(ast, functions=self._functions))
+
+
+def _library_functions(registry: Any) -> dict[str, Any]:
+    """Interim wiring on plain cel-python: one dispatcher per library function name (first matching overload)."""
+    functions: dict[str, Any] = {}
+    names = {name for name, _member in registry.functions}
+    for name in names:
+        candidates = registry.overloads(name, True) + registry.overloads(name, False)
+
+        def dispatch(*args: Any, _c: list = candidates, _n: str = name) -> Any:
+            for bound in _c:
+                if bound.accepts(args):
+                    result = bound.overload.impl(*args)
+                    if isinstance(result, celpy.CELEvalError):
+                        raise EvaluationError(str(result.args[0] if result.args else result))
+                    return result
+            raise EvaluationError(f"no such overload: {_n}")
+
+        functions[name] = dispatch
+    return functions
 
 
 __all__ = ["CompileError", "Environment", "EvaluationError", "Program", "celtypes"]

@@ -4,6 +4,13 @@ Each module in this package (ip, cidr, quantity, semver, format, url, regex, lis
 ext_sets, ext_lists, ...) exports `LIBRARY: Library`. The engine (migrator/cel/engine.py) collects them,
 declares the functions and types for the type checker, and dispatches each call to the overload whose
 receiver/argument classes match the runtime values (first match wins, in declaration order).
+
+Engine side (migrator/cel/registry.py): modules are imported in name order; a module that fails to import is
+logged and left out (its functions are then undeclared). Type names are parsed by migrator.cel.types.parse_type:
+`int`, `list(string)`, `map(string, int)`, `optional(T)` or `optional_type(T)`, a single capital letter is a type
+parameter, and a name from `Library.types` is that library's class. At run time only the outer kind of a
+parameter is checked (list(int) accepts any list). Instances of a library type print their canonical form with
+`str()` (what `migrator eval` shows and what `string(x)` returns).
 """
 
 from __future__ import annotations
