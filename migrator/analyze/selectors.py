@@ -1,0 +1,47 @@
+"""Label selectors (metav1.LabelSelector) evaluated as the API server does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def selector_matches(selector: Any, labels: dict[str, str], *, absent_matches: bool = True) -> bool:
+    """True when `selector` selects an object with `labels`.
+
+    An absent (null) selector matches everything for webhook namespace/object selectors (`absent_matches`),
+    nothing for a PodDisruptionBudget; an empty selector `{}` matches everything. An unknown operator selects
+    nothing (the API server would have rejected the object).
+    """
+    if selector is None:
+        return absent_matches
+    if not isinstance(selector, dict):
+        return False
+    match_labels = selector.get("matchLabels") or {}
+    if isinstance(match_labels, dict):
+        for key, value in match_labels.items():
+            if labels.get(str(key)) != str(value):
+                return False
+    for expr in selector.get("matchExpressions") or []:
+        if not isinstance(expr, dict) or not requirement_matches(expr, labels):
+            return False
+    return True
+
+
+def requirement_matches(expr: dict, labels: dict[str, str]) -> bool:
+    key = str(expr.get("key", ""))
+    operator = str(expr.get("operator", ""))
+    values = [str(v) for v in (expr.get("values") or [])]
+    if operator == "In":
+        return key in labels and labels[key] in values
+    if operator == "NotIn":
+        return key not in labels or labels[key] not in values
+    if operator == "Exists":
+        return key in labels
+    if operator == "DoesNotExist":
+        return key not in labels
+    return False
+
+
+def labels_contain(labels: dict[str, str], wanted: dict[str, str]) -> bool:
+    """Every key/value of `wanted` is in `labels` (a Service selector against pod-template labels)."""
+    return all(labels.get(str(k)) == str(v) for k, v in wanted.items())

@@ -1,0 +1,354 @@
+"""A cluster dump folder -> one Inventory: objects, metric scrapes, log lines, audit events.
+
+What a platform engineer can hand over: `kubectl get ... -o yaml|json` output (single objects, multi-document
+streams, `kind: List`), Prometheus scrapes of the API server's /metrics (`*.prom`, `metrics*.txt`), API server
+and other component logs (`*.log`: klog text or JSON lines), audit logs (`*.log`, `*.jsonl`, `*.json`), any of
+them gzipped. See docs/analyze.md for the exact rules.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from migrator.errors import InputError
+from migrator.sources.documents import is_list_kind, parse_yaml_stream, read_text
+from migrator.sources.prometheus import Scrape, parse_prometheus_text
+
+AUDIT_API_VERSION = "audit.k8s.io/v1"
+
+
+@dataclass(frozen=True)
+class KubeObject:
+    """One Kubernetes object and the file it came from."""
+
+    obj: dict
+    source: str
+    line: int = 0  # 1-based line of the document (of its List for list items); 0 when unknown
+
+    @property
+    def kind(self) -> str:
+        return str(self.obj.get("kind") or "")
+
+    @property
+    def api_version(self) -> str:
+        return str(self.obj.get("apiVersion") or "")
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
+
+    @property
+    def metadata(self) -> dict:
+        meta = self.obj.get("metadata")
+        return meta if isinstance(meta, dict) else {}
+
+    @property
+    def name(self) -> str:
+        return str(self.metadata.get("name") or "")
+
+    @property
+    def namespace(self) -> str:
+        return str(self.metadata.get("namespace") or "")
+
+    @property
+    def labels(self) -> dict[str, str]:
+        labels = self.metadata.get("labels")
+        return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+
+    @property
+    def spec(self) -> dict:
+        spec = self.obj.get("spec")
+        return spec if isinstance(spec, dict) else {}
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One line of log text (already taken out of its JSON wrapper), with its timestamp when it has one."""
+
+    text: str
+    timestamp: datetime | None
+    source: str
+    line: int
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One `audit.k8s.io/v1` Event."""
+
+    obj: dict
+    source: str
+    line: int
+
+
+@dataclass
+class Inventory:
+    """Everything read from a dump (or a live cluster), in input order, duplicates of one object dropped."""
+
+    objects: list[KubeObject] = field(default_factory=list)
+    scrapes: list[Scrape] = field(default_factory=list)
+    log_lines: list[LogLine] = field(default_factory=list)
+    audit_events: list[AuditEvent] = field(default_factory=list)
+    _seen: set = field(default_factory=set, repr=False)
+
+    def add_object(self, obj: Any, source: str, line: int = 0) -> None:
+        """Add a document: Lists contribute their items, audit events go to `audit_events`, others are kept
+        when they have `apiVersion` and `kind`. The same object (kind, namespace, name) is kept once."""
+        if not isinstance(obj, dict):
+            return
+        if is_list_kind(obj):
+            for item in obj["items"]:
+                if isinstance(item, dict) and "kind" not in item and obj.get("kind") not in ("List",):
+                    # typed lists (PodList) may omit kind/apiVersion on items
+                    item = {"kind": obj["kind"][: -len("List")], "apiVersion": obj.get("apiVersion", ""), **item}
+                self.add_object(item, source, line)
+            return
+        if not isinstance(obj.get("kind"), str) or not isinstance(obj.get("apiVersion"), str):
+            return
+        if obj["apiVersion"] == AUDIT_API_VERSION and obj["kind"] == "Event":
+            self.audit_events.append(AuditEvent(obj, source, line))
+            return
+        ko = KubeObject(obj, source, line)
+        if ko.name:
+            key = (ko.group, ko.kind, ko.namespace, ko.name)
+            if key in self._seen:
+                return
+            self._seen.add(key)
+        self.objects.append(ko)
+
+    def of_kind(self, *kinds: str) -> list[KubeObject]:
+        wanted = set(kinds)
+        return [o for o in self.objects if o.kind in wanted]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reading a folder
+
+
+def _base(name: str) -> str:
+    return name[:-3] if name.endswith(".gz") else name
+
+
+def file_role(name: str) -> str | None:
+    """What a file in a dump is, from its name: 'metrics', 'log', 'jsonl', 'json', 'yaml' or None (ignored)."""
+    base = _base(os.path.basename(name))
+    lower = base.lower()
+    if lower.endswith(".prom") or (lower.startswith("metrics") and lower.endswith(".txt")):
+        return "metrics"
+    if lower.endswith(".log"):
+        return "log"
+    if lower.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    if lower.endswith(".json"):
+        return "json"
+    if lower.endswith((".yaml", ".yml")):
+        return "yaml"
+    return None
+
+
+def dump_files(root: str | os.PathLike) -> list[str]:
+    """Every file of the dump that analyze reads, sorted, hidden folders skipped."""
+    p = Path(root)
+    if not p.exists():
+        raise InputError(str(p), "no such file or directory")
+    if p.is_file():
+        return [str(p)] if file_role(str(p)) else []
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(p):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for fn in sorted(filenames):
+            if not fn.startswith(".") and file_role(fn):
+                found.append(os.path.join(dirpath, fn))
+    return found
+
+
+def load_dump(root: str | os.PathLike, *, now: datetime) -> Inventory:
+    """Read every file of a dump folder into an Inventory. A file that does not parse raises InputError
+    (before anything is reported: the caller gets all or nothing)."""
+    inventory = Inventory()
+    for path in dump_files(root):
+        read_file_into(inventory, path, now=now)
+    return inventory
+
+
+def read_file_into(inventory: Inventory, path: str, *, now: datetime) -> None:
+    role = file_role(path)
+    text = read_text(path)
+    if role == "metrics":
+        inventory.scrapes.append(parse_prometheus_text(text, path))
+    elif role == "yaml":
+        for _index, line, obj in parse_yaml_stream(text, path):
+            inventory.add_object(obj, path, line)
+    elif role == "json":
+        _read_json(inventory, text, path, now)
+    elif role in ("log", "jsonl"):
+        _read_lines(inventory, text, path, now)
+
+
+def _read_json(inventory: Inventory, text: str, path: str, now: datetime) -> None:
+    stripped = text.strip()
+    if not stripped:
+        return
+    try:
+        value = json.loads(stripped)
+    except json.JSONDecodeError as whole:
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        if len(lines) >= 2 and all(_is_json_line(ln) for ln in lines):
+            _read_lines(inventory, text, path, now)
+            return
+        raise InputError(path, f"invalid JSON: {whole.msg}", f"line {whole.lineno}, column {whole.colno}") from None
+    for obj in value if isinstance(value, list) else [value]:
+        inventory.add_object(obj, path, 1)
+
+
+def _is_json_line(line: str) -> bool:
+    try:
+        json.loads(line)
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
+def _read_lines(inventory: Inventory, text: str, path: str, now: datetime) -> None:
+    """Log-ish files: each line is an audit event (JSON with apiVersion audit.k8s.io/v1) or log text."""
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("{"):
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                obj = None
+            if isinstance(obj, dict):
+                if obj.get("apiVersion") == AUDIT_API_VERSION:
+                    if obj.get("kind") == "EventList" and isinstance(obj.get("items"), list):
+                        for item in obj["items"]:
+                            if isinstance(item, dict):
+                                inventory.audit_events.append(AuditEvent(item, path, lineno))
+                    else:
+                        inventory.audit_events.append(AuditEvent(obj, path, lineno))
+                    continue
+                inventory.log_lines.append(_json_log_line(obj, line, path, lineno, now))
+                continue
+        inventory.log_lines.append(LogLine(line, klog_timestamp(line, now), path, lineno))
+
+
+MESSAGE_FIELDS = ("message", "@message", "log", "msg")
+TIME_FIELDS = ("@timestamp", "timestamp", "time", "ts")
+FAILED_CALL_MARKER = "failed calling webhook"
+
+
+def _json_log_line(obj: dict, raw: str, path: str, lineno: int, now: datetime) -> LogLine:
+    """A JSON log record: its message field is the text (CloudWatch `message`/`@message`, fluent-bit `log`,
+    klog JSON `msg`). When the marker is elsewhere in the record (klog JSON keeps the error in `err`), the whole
+    line is the text, so no failed call is missed."""
+    text = None
+    for key in MESSAGE_FIELDS:
+        value = obj.get(key)
+        if isinstance(value, str):
+            text = value
+            break
+    if text is None or FAILED_CALL_MARKER not in unescape_quotes(text).lower():
+        text = raw if FAILED_CALL_MARKER in unescape_quotes(raw).lower() else (text or raw)
+    timestamp = None
+    for key in TIME_FIELDS:
+        if key in obj:
+            timestamp = parse_timestamp(obj[key])
+            if timestamp is not None:
+                break
+    if timestamp is None:  # fluent-bit style {"log": "E1124 10:15:30.1 ..."}: the klog header has the time
+        timestamp = klog_timestamp(text, now)
+    return LogLine(text, timestamp, path, lineno)
+
+
+def unescape_quotes(text: str) -> str:
+    """Structured klog values escape the quotes around names: read `\\"` as `"` (repeatedly, for JSON-in-JSON)."""
+    previous = None
+    while previous != text and '\\"' in text:
+        previous, text = text, text.replace('\\"', '"')
+    return text
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Timestamps
+
+_KLOG_HEADER = re.compile(r"^[IWEF](\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s")
+
+
+def klog_timestamp(line: str, now: datetime) -> datetime | None:
+    """klog's header `E1124 10:15:30.123456 ...` has no year: take `now`'s year, or the year before when that
+    date would lie after `now`."""
+    m = _KLOG_HEADER.match(line)
+    if not m:
+        return None
+    month, day, hour, minute, second = (int(g) for g in m.groups()[:5])
+    micro = int((m.group(6) or "0")[:6].ljust(6, "0"))
+    for year in (now.year, now.year - 1):
+        try:
+            ts = datetime(year, month, day, hour, minute, second, micro, tzinfo=timezone.utc)
+        except ValueError:  # Feb 29 in a non-leap year, or a bad date
+            continue
+        if ts <= now or year != now.year:
+            return ts
+    return None
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """RFC 3339 strings (any offset, fractional seconds) or epoch seconds/milliseconds -> aware UTC datetime."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+        if seconds > 1e11:  # milliseconds
+            seconds /= 1000.0
+        try:
+            return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip().replace("z", "Z")
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    m = re.match(r"^(.*?T\d{2}:\d{2}:\d{2})\.(\d+)(.*)$", text)
+    if m:  # Python takes at most 6 fractional digits
+        text = f"{m.group(1)}.{m.group(2)[:6].ljust(6, '0')}{m.group(3)}"
+    try:
+        ts = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=timezone.utc)
+    return ts.astimezone(timezone.utc)
+
+
+def format_timestamp(ts: datetime | None) -> str | None:
+    """RFC 3339 UTC as Go writes RFC3339Nano: fractional seconds only when not zero, trailing zeros trimmed."""
+    if ts is None:
+        return None
+    ts = ts.astimezone(timezone.utc)
+    text = ts.strftime("%Y-%m-%dT%H:%M:%S")
+    if ts.microsecond:
+        text += "." + f"{ts.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
+__all__ = [
+    "AuditEvent",
+    "Inventory",
+    "KubeObject",
+    "LogLine",
+    "dump_files",
+    "file_role",
+    "format_timestamp",
+    "klog_timestamp",
+    "load_dump",
+    "parse_timestamp",
+    "unescape_quotes",
+]
