@@ -1,0 +1,271 @@
+"""One policy x one binding x one param -> decisions (validating/validator.go, plugin.go compilePolicy).
+
+Every expression is compiled once, when the validator is built. An expression that does not compile is kept
+with its error and, as in the API server, fails at evaluation time per failurePolicy (`compilation error: ...`);
+`compile_errors` lists them so callers (verify) can refuse the policy up front.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from celpy import celtypes
+
+from migrator.admission import decision as d
+from migrator.admission.activation import (
+    AUTHORIZER,
+    NAMESPACE_OBJECT,
+    OBJECT,
+    OLD_OBJECT,
+    PARAMS,
+    REQUEST,
+    VARIABLES,
+    CompiledVariable,
+    new_activation,
+)
+from migrator.cel import CompileError, Environment, EvaluationError, Program
+from migrator.sources.vap import Policy
+
+MAX_MESSAGE_BYTES = 5 * 1024  # celconfig.MaxEvaluatedMessageExpressionSizeBytes
+
+
+@dataclass(frozen=True)
+class ExpressionError:
+    """An expression of a policy that does not compile: where it is and why."""
+
+    policy: str
+    path: str  # file
+    where: str  # document position
+    field: str  # spec.validations[0].expression
+    expression: str
+    message: str
+    position: int | None
+
+    def __str__(self) -> str:
+        pos = self._line_col()
+        at = f" at {pos}" if pos else ""
+        return (
+            f"{self.path}: {self.where}: {self.field}: ValidatingAdmissionPolicy '{self.policy}': "
+            f"compilation failed{at}: {self.message} (expression: {self.expression!r})"
+        )
+
+    def _line_col(self) -> str:
+        if self.position is None:
+            return ""
+        before = self.expression[: self.position]
+        line = before.count("\n") + 1
+        col = self.position - (before.rfind("\n") + 1) + 1
+        return f"line {line}, column {col}"
+
+
+_ENVIRONMENTS: dict[tuple[str, ...], Environment] = {}
+
+
+def environment(*, params: bool, authorizer: bool) -> Environment:
+    """The declarations of a VAP expression (cel.OptionalVariableDeclarations): params only with a paramKind,
+    authorizer everywhere except messageExpression."""
+    names = [OBJECT, OLD_OBJECT, REQUEST, NAMESPACE_OBJECT, VARIABLES]
+    if params:
+        names.append(PARAMS)
+    if authorizer:
+        names.append(AUTHORIZER)
+    key = tuple(names)
+    env = _ENVIRONMENTS.get(key)
+    if env is None:
+        env = _ENVIRONMENTS[key] = Environment({n: "dyn" for n in names})
+    return env
+
+
+class _Compiled:
+    """A program or its compile error."""
+
+    __slots__ = ("expression", "program", "error")
+
+    def __init__(self, expression: str, program: Program | None, error: str | None) -> None:
+        self.expression = expression
+        self.program = program
+        self.error = error
+
+
+def _error_text(exc: BaseException) -> str:
+    return str(getattr(exc, "message", None) or exc)
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null_type"
+    for cls, name in (
+        (celtypes.BoolType, "bool"), (celtypes.UintType, "uint"), (celtypes.IntType, "int"),
+        (celtypes.DoubleType, "double"), (celtypes.StringType, "string"), (celtypes.BytesType, "bytes"),
+        (celtypes.ListType, "list"), (celtypes.MapType, "map"), (celtypes.TimestampType, "google.protobuf.Timestamp"),
+        (celtypes.DurationType, "google.protobuf.Duration"),
+    ):
+        if isinstance(value, cls):
+            return name
+    return type(value).__name__
+
+
+def _is_true(value: Any) -> bool:
+    return isinstance(value, (bool, celtypes.BoolType)) and bool(value)
+
+
+def _is_false(value: Any) -> bool:
+    return isinstance(value, (bool, celtypes.BoolType)) and not bool(value)
+
+
+def _aggregate(errors: list[str]) -> str:
+    """utilerrors.NewAggregate(...).Error()."""
+    if len(errors) == 1:
+        return errors[0]
+    return "[" + ", ".join(errors) + "]"
+
+
+class Validator:
+    """A compiled policy: evaluates its matchConditions, validations, messages and audit annotations."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.compile_errors: list[ExpressionError] = []
+        has_params = policy.param_kind is not None
+        self.has_params = has_params
+        env = environment(params=has_params, authorizer=True)
+        message_env = environment(params=has_params, authorizer=False)
+        self.variables: dict[str, CompiledVariable] = {}
+        for var in policy.variables:
+            c = self._compile(env, var.expression, var.field)
+            self.variables[var.name] = CompiledVariable(var.name, c.program, c.error)
+        self.match_conditions = [(mc.name, self._compile(env, mc.expression, mc.field)) for mc in policy.match_conditions]
+        self.validations = [self._compile(env, v.expression, v.field) for v in policy.validations]
+        self.messages = [
+            self._compile(message_env, v.message_expression, v.field.replace(".expression", ".messageExpression"))
+            if v.message_expression
+            else None
+            for v in policy.validations
+        ]
+        self.audit_annotations = [self._compile(env, a.value_expression, a.field) for a in policy.audit_annotations]
+
+    def _compile(self, env: Environment, expression: str, field: str) -> _Compiled:
+        try:
+            return _Compiled(expression, env.compile(expression), None)
+        except CompileError as exc:
+            message = _error_text(exc)
+            self.compile_errors.append(
+                ExpressionError(
+                    self.policy.name, self.policy.origin.path, self.policy.origin.where, field, expression, message,
+                    getattr(exc, "position", None),
+                )
+            )
+            return _Compiled(expression, None, f"compilation failed: {message}")
+
+    # -- evaluation
+
+    @staticmethod
+    def _evaluate(compiled: _Compiled, activation: dict) -> tuple[Any, str | None]:
+        """(value, error message as the API server words it)."""
+        if compiled.program is None:
+            return None, f"compilation error: {compiled.error}"
+        try:
+            return compiled.program.evaluate(activation), None
+        except EvaluationError as exc:
+            return None, f"expression '{compiled.expression}' resulted in error: {exc}"
+
+    def _error_action(self) -> str:
+        return d.ADMIT if self.policy.failure_policy == "Ignore" else d.DENY
+
+    def match(self, activation: dict) -> tuple[bool, str | None]:
+        """matchconditions.Matcher.Match: any false -> no match; else errors -> failurePolicy; else match.
+
+        Returns (matches, error message when failurePolicy Fail turns errors into a failure)."""
+        errors = []
+        for _name, compiled in self.match_conditions:
+            value, err = self._evaluate(compiled, activation)
+            if err is not None:
+                errors.append(err)
+                continue
+            if _is_false(value):
+                return False, None
+        if errors:
+            if self.policy.failure_policy == "Ignore":
+                return False, None
+            return False, _aggregate(errors)
+        return True, None
+
+    def validate(
+        self,
+        *,
+        object: Any,
+        old_object: Any,
+        request: Any,
+        namespace_object: Any,
+        params: Any = None,
+        authorizer: Any = None,
+    ) -> d.ValidateResult:
+        """validator.Validate for one param (None when the policy has no paramKind or none was bound)."""
+        if self.match_conditions:
+            # Match conditions see no namespaceObject (the API server passes a nil namespace there).
+            mc_activation = new_activation(
+                object=object, old_object=old_object, request=request, namespace_object=None,
+                variables=self.variables, params=params, has_params=self.has_params, authorizer=authorizer,
+            )
+            matches, error = self.match(mc_activation)
+            if error is not None:
+                return d.ValidateResult([d.PolicyDecision(self._error_action(), d.EVAL_ERROR, error)])
+            if not matches:
+                return d.ValidateResult()
+
+        activation = new_activation(
+            object=object, old_object=old_object, request=request, namespace_object=namespace_object,
+            variables=self.variables, params=params, has_params=self.has_params, authorizer=authorizer,
+        )
+        message_activation = None
+        decisions = []
+        for index, (validation, compiled) in enumerate(zip(self.policy.validations, self.validations)):
+            value, err = self._evaluate(compiled, activation)
+            if err is not None:
+                decisions.append(d.PolicyDecision(self._error_action(), d.EVAL_ERROR, err, "", index))
+                continue
+            if _is_true(value):
+                decisions.append(d.PolicyDecision(d.ADMIT, d.EVAL_ADMIT, index=index))
+                continue
+            message = ""
+            message_compiled = self.messages[index]
+            if message_compiled is not None:
+                if message_activation is None:
+                    message_activation = dict(activation)
+                    message_activation.pop(AUTHORIZER, None)
+                msg_value, msg_err = self._evaluate(message_compiled, message_activation)
+                if msg_err is None and isinstance(msg_value, str):
+                    message = msg_value.strip()
+                    if len(message.encode("utf-8")) > MAX_MESSAGE_BYTES or "\n" in message:
+                        message = ""
+            if not message and validation.message:
+                message = validation.message.strip()
+            if not message:
+                message = f"failed expression: {validation.expression.strip()}"
+            decisions.append(d.PolicyDecision(d.DENY, d.EVAL_DENY, message, validation.reason or "Invalid", index))
+
+        annotations = []
+        for annotation, compiled in zip(self.policy.audit_annotations, self.audit_annotations):
+            value, err = self._evaluate(compiled, activation)
+            if err is not None:
+                action = d.ANNOTATION_EXCLUDE if self.policy.failure_policy == "Ignore" else d.ANNOTATION_ERROR
+                annotations.append(d.AuditAnnotationResult(annotation.key, action, error=err))
+            elif value is None:
+                annotations.append(d.AuditAnnotationResult(annotation.key, d.ANNOTATION_EXCLUDE))
+            elif isinstance(value, str):
+                text = value.strip()
+                if text:
+                    annotations.append(d.AuditAnnotationResult(annotation.key, d.ANNOTATION_PUBLISH, text))
+                else:
+                    annotations.append(d.AuditAnnotationResult(annotation.key, d.ANNOTATION_EXCLUDE))
+            else:
+                annotations.append(
+                    d.AuditAnnotationResult(
+                        annotation.key,
+                        d.ANNOTATION_ERROR,
+                        error=f"valueExpression '{annotation.value_expression}' resulted in unsupported return type: "
+                        f"{_type_name(value)}. Return type must be either string or null.",
+                    )
+                )
+        return d.ValidateResult(decisions, annotations)
