@@ -97,15 +97,6 @@ def _compare(q: Quantity, other: Quantity) -> int:
     return q.q.cmp(other.q.deep_copy())
 
 
-def validate_constant(value: object) -> None:
-    """A constant argument of quantity() that does not parse is reported when the expression is compiled."""
-    if isinstance(value, str):
-        try:
-            parse_quantity(value)
-        except QuantityError as exc:
-            raise ValueError(str(exc)) from None
-
-
 LIBRARY = Library(name="kubernetes.quantity", types={"kubernetes.Quantity": Quantity})
 LIBRARY.add("quantity", string_to_quantity, ("string",), "kubernetes.Quantity")
 LIBRARY.add("isQuantity", is_quantity, ("string",), "bool")
