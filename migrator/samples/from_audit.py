@@ -106,7 +106,7 @@ def parse_time(text: str, option: str) -> datetime:
 class ResourceSelector:
     """`pods`, `deployments.apps`, `pods/exec`, `*/scale`, `*`: resource[.group][/subresource].
 
-    Like a webhook rule: `pods` is the resource alone, `pods/*` adds its subresources. No group means any group.
+    Like a webhook rule: `pods` is the resource alone, `pods/*` its subresources. No group means any group.
     """
 
     resource: str
@@ -129,7 +129,9 @@ class ResourceSelector:
             return False
         if self.subresource is None:
             return not subresource or self.resource == "*"
-        return self.subresource == "*" or self.subresource == subresource
+        if self.subresource == "*":
+            return bool(subresource)  # `pods/*` is every subresource of pods, not pods itself
+        return self.subresource == subresource
 
 
 @dataclass
