@@ -27,8 +27,10 @@ def go_quote(s: str) -> str:
             cp = ord(ch)
             if cp < 0x20 or cp == 0x7F:
                 out.append(f"\\x{cp:02x}")
+            elif 0xDC80 <= cp <= 0xDCFF:
+                # surrogateescape form of an invalid UTF-8 byte: Go prints the byte.
+                out.append(f"\\x{cp - 0xDC00:02x}")
             elif 0xD800 <= cp <= 0xDFFF:
-                # A lone surrogate stands for an invalid UTF-8 byte sequence; Go prints the replacement rune.
                 out.append("\\ufffd")
             elif cp < 0x10000:
                 out.append(f"\\u{cp:04x}")
