@@ -169,6 +169,10 @@ class Validator:
             return compiled.program.evaluate(activation), None
         except EvaluationError as exc:
             return None, f"expression '{compiled.expression}' resulted in error: {exc}"
+        except RecursionError:
+            return None, f"expression '{compiled.expression}' resulted in error: expression nested too deeply"
+        except Exception as exc:  # an engine defect must not stop a run: the API server would report an error too
+            return None, f"expression '{compiled.expression}' resulted in error: internal error: {type(exc).__name__}: {exc}"
 
     def _error_action(self) -> str:
         return d.ADMIT if self.policy.failure_policy == "Ignore" else d.DENY

@@ -41,6 +41,11 @@ class Sample:
     error: str | None = None
 
     @property
+    def location(self) -> str:
+        """`file: line N` for error lines."""
+        return f"{self.path}: line {self.line}" if self.line else self.path
+
+    @property
     def uid(self) -> str | None:
         return (self.request or {}).get("uid")
 
@@ -121,11 +126,11 @@ def _iter_json_lines(path: str, name: str) -> Iterator[Sample]:
                 try:
                     obj = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    yield Sample(ref, path, lineno, error=f"line {lineno}: invalid JSON: {exc.msg} (column {exc.colno})")
+                    yield Sample(ref, path, lineno, error=f"invalid JSON: {exc.msg} (column {exc.colno})")
                     continue
                 yield _sample(ref, path, lineno, obj)
         except _read_errors() as exc:
-            yield Sample(f"{name}#{index}", path, lineno + 1, error=f"after line {lineno}: {_describe(exc)}")
+            yield Sample(f"{name}#{index}", path, lineno + 1, error=_describe(exc))
 
 
 def _iter_json_file(path: str, name: str) -> Iterator[Sample]:
@@ -143,7 +148,7 @@ def _iter_json_file(path: str, name: str) -> Iterator[Sample]:
         obj = json.loads(stripped)
     except json.JSONDecodeError as exc:
         if len([ln for ln in text.splitlines() if ln.strip()]) < 2:
-            yield Sample(name, path, exc.lineno, error=f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}")
+            yield Sample(name, path, exc.lineno, error=f"invalid JSON: {exc.msg} (column {exc.colno})")
             return
         index = 0
         for lineno, line in enumerate(text.splitlines(), 1):
@@ -154,7 +159,7 @@ def _iter_json_file(path: str, name: str) -> Iterator[Sample]:
             try:
                 yield _sample(ref, path, lineno, json.loads(line))
             except json.JSONDecodeError as err:
-                yield Sample(ref, path, lineno, error=f"line {lineno}: invalid JSON: {err.msg} (column {err.colno})")
+                yield Sample(ref, path, lineno, error=f"invalid JSON: {err.msg} (column {err.colno})")
         return
     yield from _expand(name, path, 1, obj, stream=False)
 
@@ -206,9 +211,8 @@ def _iter_yaml(path: str, name: str) -> Iterator[Sample]:
                 yield from _expand(name, path, held[0], held[1], stream=True, index=0)
                 index = 1
             mark = exc.problem_mark or exc.context_mark
-            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
             ref = f"{name}#{index}" if index else name
-            yield Sample(ref, path, mark.line + 1 if mark else 0, error=f"{where}invalid YAML: {exc.problem or exc.context}")
+            yield Sample(ref, path, mark.line + 1 if mark else 0, error=f"invalid YAML: {exc.problem or exc.context}" + (f" (column {mark.column + 1})" if mark else ""))
         except _read_errors() as exc:
             if held is not None:
                 yield from _expand(name, path, held[0], held[1], stream=True, index=0)
