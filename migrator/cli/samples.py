@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import List, Optional
 
@@ -71,3 +72,58 @@ def _audit_report(summary, output: Path, preexisting: int) -> list[str]:
         lines.append(f"problems ({len(problems)}):")
         lines.extend(f"  {p}" for p in problems)
     return lines
+
+
+@samples_app.command("from-cluster")
+def from_cluster(
+    live: bool = typer.Option(False, "--live", help="Read the objects from the cluster (read-only: list calls)."),
+    context: Optional[str] = typer.Option(None, "--context", help="kubeconfig context for --live."),
+    kubeconfig: Optional[Path] = typer.Option(None, "--kubeconfig", help="kubeconfig file for --live (default: $KUBECONFIG, ~/.kube/config)."),
+    from_: List[Path] = typer.Option([], "--from", help="`kubectl get -o yaml|json` dumps: files or folders (repeatable)."),
+    output: Path = typer.Option(Path("cluster-samples"), "-o", "--output", help=OUTPUT_HELP),
+    resources: List[str] = typer.Option(
+        [], "--resources", help="Only these resources: resource[.group], comma-separated or repeated (e.g. pods,deployments.apps)."
+    ),
+    user: Optional[str] = typer.Option(None, "--user", help="request.userInfo.username of the samples (default: none)."),
+    group: List[str] = typer.Option([], "--group", help="request.userInfo.groups of the samples (repeatable)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing output."),
+) -> None:
+    """Every existing object as the CREATE request that would make it again, with its namespace and no
+    recorded decision: would the new policies reject what is already running?"""
+    from migrator.errors import MigratorError
+    from migrator.samples.from_cluster import ClusterSummary, LiveCluster, iter_dump_samples, iter_live_samples
+    from migrator.samples.selectors import parse_selectors
+    from migrator.samples.writer import open_writer
+    from migrator.sources.documents import find_files
+
+    if live == bool(from_):
+        raise MigratorError("choose one source: --live (the cluster) or --from DIR (kubectl dumps)")
+    selectors = parse_selectors(resources, "--resources")
+    user_info: dict = {}
+    if user:
+        user_info["username"] = user
+    if group:
+        user_info["groups"] = [g for spec in group for g in spec.split(",") if g]
+    summary = ClusterSummary()
+    if live:
+        cluster = LiveCluster(context=context, kubeconfig=str(kubeconfig) if kubeconfig else None)
+        stream = iter_live_samples(cluster, selectors, user_info, summary)
+        source = f"the cluster{f' (context {context})' if context else ''}"
+    else:
+        find_files([str(p) for p in from_])  # a missing input fails before anything is written
+        stream = iter_dump_samples([str(p) for p in from_], selectors, user_info, summary)
+        first = next(stream, None)  # the dump is checked whole before the output is opened
+        stream = itertools.chain([first] if first is not None else [], stream)
+        source = ", ".join(str(p) for p in from_)
+    with open_writer(output, force=force) as writer:
+        for sample in stream:
+            writer.write(sample.review, sample.label)
+    lines = [f"read {summary.objects} object(s) from {source}", f"wrote {summary.samples} CREATE sample(s) to {output}"]
+    for res, n in sorted(summary.by_resource.items()):
+        lines.append(f"  {res}: {n}")
+    for reason, n in summary.skipped.most_common():
+        lines.append(f"skipped {n}: {reason}")
+    lines.extend(f"note: {note}" for note in summary.notes)
+    if writer.preexisting:
+        lines.append(f"note: {output} already held {writer.preexisting} file(s); those not overwritten are still there")
+    _print(lines)

@@ -33,6 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 from migrator.errors import MigratorError
 from migrator.samples.kinds import guess_kind, kind_for_resource, split_api_version
 from migrator.samples.review import Sample, admission_review, default_options, gvk, gvr, label_for
+from migrator.samples.selectors import ResourceSelector, parse_selectors
 from migrator.sources.audit import AuditEvent, FileStats, find_audit_logs, read_audit_file
 
 FINAL_STAGES = ("ResponseComplete", "Panic")
@@ -102,38 +103,6 @@ def parse_time(text: str, option: str) -> datetime:
     return value
 
 
-@dataclass(frozen=True)
-class ResourceSelector:
-    """`pods`, `deployments.apps`, `pods/exec`, `*/scale`, `*`: resource[.group][/subresource].
-
-    Like a webhook rule: `pods` is the resource alone, `pods/*` its subresources. No group means any group.
-    """
-
-    resource: str
-    group: str | None
-    subresource: str | None
-
-    @classmethod
-    def parse(cls, text: str) -> "ResourceSelector":
-        text = text.strip()
-        main, _, sub = text.partition("/")
-        resource, _, group = main.partition(".")
-        if not resource:
-            raise MigratorError(f"--resource {text!r}: expected resource[.group][/subresource], e.g. deployments.apps")
-        return cls(resource, group if "." in main else None, sub if "/" in text else None)
-
-    def matches(self, group: str, resource: str, subresource: str) -> bool:
-        if self.resource != "*" and self.resource != resource:
-            return False
-        if self.group is not None and self.group != group:
-            return False
-        if self.subresource is None:
-            return not subresource or self.resource == "*"
-        if self.subresource == "*":
-            return bool(subresource)  # `pods/*` is every subresource of pods, not pods itself
-        return self.subresource == subresource
-
-
 @dataclass
 class AuditFilter:
     since: datetime | None = None
@@ -143,7 +112,7 @@ class AuditFilter:
 
     @classmethod
     def build(cls, since: str | None, until: str | None, resources: Iterable[str], users: Iterable[str]) -> "AuditFilter":
-        selectors = [ResourceSelector.parse(r) for spec in resources for r in spec.split(",") if r.strip()]
+        selectors = parse_selectors(resources, "--resource")
         names = {u.strip() for spec in users for u in spec.split(",") if u.strip()}
         f = cls(
             parse_time(since, "--since") if since else None,
