@@ -1,0 +1,509 @@
+"""Kyverno validate `pattern` / `anyPattern` -> CEL.
+
+The translation follows Kyverno's matcher (pkg/engine/validate/validate.go, pkg/engine/anchor/handlers.go,
+pkg/engine/pattern/pattern.go) node by node. Every node has three outcomes, as in Kyverno:
+
+    pass, skip (a conditional or global anchor did not hold: the rule does not apply), fail.
+
+Each node becomes a pair of CEL booleans (fail, skip), never both true. Kyverno's ordering rules are kept: anchors
+of one map are handled before its other keys, conditional anchors first; keys holding nested anchors are visited
+before plain keys (in reverse key order), and the first key that does not pass decides. A pattern passes for the
+VAP when it does not fail (a skipped rule allows the request).
+
+Resources are untyped JSON in CEL, so every access is guarded with has()/type() checks: a missing field takes the
+path Kyverno takes for a nil value and never raises an evaluation error.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from migrator.translate.cel_literal import literal, quote
+from migrator.translate.kyverno.expr_values import (
+    DURATION_RE2,
+    and_,
+    compare_static,
+    cond,
+    const,
+    duration_literal,
+    format_float_e,
+    field,
+    glob_cel,
+    has_field,
+    has_wildcard,
+    int_vs_rational,
+    is_type,
+    not_,
+    or_,
+    paren,
+    parse_go_duration,
+    parse_quantity,
+    wildcard_match,
+)
+from migrator.translate.kyverno.scope import Scope, Unsupported
+
+__all__ = ["pattern_to_cel", "any_pattern_to_cel", "pattern_status", "Status", "validate_nil", "string_value_cel"]
+
+
+# ---------------------------------------------------------------------------------------------------- anchors
+
+_ANCHOR_RE = re.compile(r"^([+<=X^])?\((.+)\)$")
+
+CONDITION, GLOBAL, NEGATION, ADD, EQUALITY, EXISTENCE = "", "<", "X", "+", "=", "^"
+
+
+def parse_anchor(key: str) -> tuple[str, str] | None:
+    """anchor.Parse: (modifier, key) or None for a plain key."""
+    m = _ANCHOR_RE.match(key.strip())
+    if not m:
+        return None
+    return (m.group(1) or "", m.group(2))
+
+
+def has_nested_anchors(pattern: Any) -> bool:
+    if isinstance(pattern, dict):
+        for k, v in pattern.items():
+            a = parse_anchor(k)
+            if a is not None and a[0] in (CONDITION, EXISTENCE, EQUALITY, NEGATION, GLOBAL):
+                return True
+            if has_nested_anchors(v):
+                return True
+        return False
+    if isinstance(pattern, list):
+        return any(has_nested_anchors(v) for v in pattern)
+    return False
+
+
+# ---------------------------------------------------------------------------------------------------- statuses
+
+
+@dataclass(frozen=True)
+class Status:
+    """CEL booleans for the two non-pass outcomes of a pattern node; "false" when impossible."""
+
+    fail: str = "false"
+    skip: str = "false"
+
+    @property
+    def passes(self) -> str:
+        return and_(not_(self.fail), not_(self.skip))
+
+    @property
+    def not_passes(self) -> str:
+        return or_(self.fail, self.skip)
+
+
+@dataclass(frozen=True)
+class _Ref:
+    """A resource value: CEL expression plus a CEL guard telling whether the key is present at all."""
+
+    expr: str
+    present: str = "true"
+
+
+class _Names:
+    def __init__(self) -> None:
+        self._counter = itertools.count()
+
+    def fresh(self) -> str:
+        return f"pe{next(self._counter)}"
+
+
+# ---------------------------------------------------------------------------------------------------- operators
+
+_IN_RANGE = re.compile(r"^([-|+]?\d+(?:\.\d+)?[A-Za-z]*)-([-|+]?\d+(?:\.\d+)?[A-Za-z]*)$")
+_NOT_IN_RANGE = re.compile(r"^([-|+]?\d+(?:\.\d+)?[A-Za-z]*)!-([-|+]?\d+(?:\.\d+)?[A-Za-z]*)$")
+_GO_SPACE = " \t\n\v\f\r\u0085\u00a0"
+
+
+def operator_of(pattern: str) -> str:
+    """operator.GetOperatorFromStringPattern."""
+    if len(pattern) < 2:
+        return ""
+    for op in (">=", "<=", ">", "<", "!"):
+        if pattern.startswith(op):
+            return op
+    if _NOT_IN_RANGE.match(pattern):
+        return "!-"
+    if _IN_RANGE.match(pattern):
+        return "-"
+    return ""
+
+
+_CEL_OP = {"": "==", "!": "!=", ">": ">", "<": "<", ">=": ">=", "<=": "<="}
+_FLOAT_RE2 = "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+# ---------------------------------------------------------------------------------------------------- leaf values (static nil)
+
+
+def validate_nil(pattern: Any) -> bool:
+    """pattern.Validate(nil, pattern): what Kyverno answers for a missing or null resource value."""
+    if pattern is None:
+        return True
+    if isinstance(pattern, str):
+        return any(
+            all(_string_condition_nil(c.strip(" ")) for c in alt.strip(" ").split("&")) for alt in pattern.split("|")
+        )
+    return False
+
+
+def _string_condition_nil(condition: str) -> bool:
+    op = operator_of(condition)
+    if op == "-":
+        m = _IN_RANGE.match(condition)
+        return bool(m) and _string_condition_nil(f">= {m.group(1)}") and _string_condition_nil(f"<= {m.group(2)}")
+    if op == "!-":
+        m = _NOT_IN_RANGE.match(condition)
+        return bool(m) and (_string_condition_nil(f"< {m.group(1)}") or _string_condition_nil(f"> {m.group(2)}"))
+    operand = condition[len(op):].strip(_GO_SPACE)
+    # convertNumberToString(nil) == "0": a nil value compares as the duration 0 or the quantity 0.
+    dur = parse_go_duration(operand)
+    if dur is not None:
+        return compare_static(Fraction(0), dur, _CEL_OP[op])
+    qty = parse_quantity(operand)
+    if qty is not None:
+        return compare_static(Fraction(0), qty, _CEL_OP[op])
+    return False
+
+
+# ---------------------------------------------------------------------------------------------------- leaf values (CEL)
+
+
+def leaf_cel(v: str, pattern: Any) -> str:
+    """CEL bool for pattern.Validate(v, pattern); `v` is a CEL expression of any JSON type, possibly null."""
+    nil = validate_nil(pattern)
+    if isinstance(pattern, bool):
+        body = and_(is_type(v, "bool"), paren(v) if pattern else not_(v))
+    elif isinstance(pattern, (int, float)):
+        body = _number_cel(v, float(pattern))
+    elif pattern is None:
+        body = or_(
+            and_(is_type(v, "int"), f"{paren(v)} == 0"),
+            and_(is_type(v, "double"), f"{paren(v)} == 0.0"),
+            and_(is_type(v, "string"), f'{paren(v)} == ""'),
+            and_(is_type(v, "bool"), not_(v)),
+        )
+    elif isinstance(pattern, str):
+        body = string_value_cel(v, pattern)
+    else:
+        body = "false"
+    return or_(is_type(v, "null_type"), body) if nil else body
+
+
+def _number_cel(v: str, p: float) -> str:
+    """validateFloatPattern (Kyverno decodes pattern numbers from JSON as float64)."""
+    terms = []
+    if p == int(p) and abs(p) < 2**63:
+        terms.append(and_(is_type(v, "int"), f"{paren(v)} == {int(p)}"))
+    terms.append(and_(is_type(v, "double"), f"{paren(v)} == {literal(p)}"))
+    terms.append(and_(is_type(v, "string"), f"{paren(v)}.matches({quote(_FLOAT_RE2)})", f"double({v}) == {literal(p)}"))
+    return or_(*terms)
+
+
+def string_value_cel(v: str, pattern: str) -> str:
+    """validateStringPatterns: `|` alternatives of `&` conjunctions of operator conditions."""
+    alternatives = []
+    for alt in pattern.split("|"):
+        alt = alt.strip(" ")
+        alternatives.append(and_(*[_string_condition_cel(v, c.strip(" ")) for c in alt.split("&")]))
+    result = or_(*alternatives)
+    if any(ch in pattern for ch in "|&<>!- ") and result != "true":
+        result = or_(and_(is_type(v, "string"), f"{paren(v)} == {quote(pattern)}"), result)
+    return result
+
+
+def _string_condition_cel(v: str, condition: str) -> str:
+    op = operator_of(condition)
+    if op == "-":
+        m = _IN_RANGE.match(condition)
+        if not m:
+            return "false"
+        return and_(_string_condition_cel(v, f">= {m.group(1)}"), _string_condition_cel(v, f"<= {m.group(2)}"))
+    if op == "!-":
+        m = _NOT_IN_RANGE.match(condition)
+        if not m:
+            return "false"
+        return or_(_string_condition_cel(v, f"< {m.group(1)}"), _string_condition_cel(v, f"> {m.group(2)}"))
+    operand = condition[len(op):].strip(_GO_SPACE)
+    return _validate_string_cel(v, operand, _CEL_OP[op])
+
+
+def _validate_string_cel(v: str, operand: str, op: str) -> str:
+    """validateString: duration comparison, else quantity comparison, else wildcard string comparison."""
+    qty = parse_quantity(operand)
+    # Numbers always convert to a quantity string, so they reach compareString only when the operand is no quantity.
+    result = _compare_string_cel(v, operand, op, numbers=qty is None)
+    if qty is not None:
+        qlit = f"quantity({quote(operand)})"
+        result = cond(
+            and_(is_type(v, "string"), f"isQuantity({v})"),
+            f"quantity({v}).compareTo({qlit}) {op} 0",
+            cond(
+                is_type(v, "int"),
+                int_vs_rational(paren(v), qty, op),
+                # convertNumberToString formats a float with %f; compared as a double here.
+                cond(is_type(v, "double"), f"{paren(v)} {op} {literal(float(qty))}", result),
+            ),
+        )
+    dur = parse_go_duration(operand)
+    if dur is not None:
+        result = cond(
+            and_(is_type(v, "string"), f"{paren(v)}.matches({quote(DURATION_RE2)})"),
+            f"duration({v}) {op} {duration_literal(dur)}",
+            cond(and_(is_type(v, "int"), f"{paren(v)} == 0"), const(compare_static(Fraction(0), dur, op)), result),
+        )
+    return result
+
+
+_FLOAT_TEXT_CHARS = set("0123456789.E+-")
+
+
+def _compare_string_cel(v: str, operand: str, op: str, numbers: bool = True) -> str:
+    """compareString: only = and ! apply; the value is rendered as Go renders it, then wildcard-matched."""
+    if op not in ("==", "!="):
+        return "false"
+    negate = op == "!="
+
+    def term(type_name: str, match: str) -> str:
+        return and_(is_type(v, type_name), not_(match) if negate else match)
+
+    terms = [term("string", glob_cel(v, operand))]
+    terms.append(
+        term("bool", cond(v, const(wildcard_match(operand, "true")), const(wildcard_match(operand, "false"))))
+    )
+    if numbers:
+        literal_chars = set(operand) - {"*", "?"}
+        if literal_chars <= set("0123456789-"):
+            terms.append(term("int", glob_cel(f"string({v})", operand)))
+        else:
+            terms.append(term("int", "false"))
+        terms.append(term("double", _float_text_match(v, operand)))
+    return or_(*terms)
+
+
+def _float_text_match(v: str, operand: str) -> str:
+    """wildcard.Match(operand, strconv.FormatFloat(v, 'E', -1, 64)) for a double v."""
+    literal_chars = set(operand) - {"*", "?"}
+    if not has_wildcard(operand):
+        try:
+            number = float(operand)
+        except ValueError:
+            return "false"
+        if format_float_e(number) == operand:
+            return f"{paren(v)} == {literal(number)}"
+        return "false"
+    if not literal_chars <= _FLOAT_TEXT_CHARS:
+        return "false"
+    if not literal_chars:
+        n = operand.count("?")
+        if "*" in operand and n <= 5:
+            return "true"  # the %E text of a double has at least 5 runes ("1E+00")
+        if "*" not in operand and n < 5:
+            return "false"
+    raise Unsupported(
+        f"wildcard value {operand!r} compared with a floating-point field (Kyverno matches it against the "
+        "number's %E text)"
+    )
+
+
+# ---------------------------------------------------------------------------------------------------- structure
+
+
+def _check_static_string(value: Any, where: str) -> None:
+    if isinstance(value, str) and ("{{" in value or "$(" in value):
+        raise Unsupported(f"variable or reference {value!r} inside a pattern ({where})")
+
+
+def _node(ref: _Ref, pattern: Any, names: _Names, ctx: str = "") -> Status:
+    """validateResourceElement."""
+    v = ref.expr
+    if isinstance(pattern, dict):
+        guard = and_(ref.present, is_type(v, "map"))
+        inner = _map(v, pattern, names, ctx)
+        return Status(fail=or_(not_(guard), inner.fail), skip=and_(guard, inner.skip))
+    if isinstance(pattern, list):
+        guard = and_(ref.present, is_type(v, "list"))
+        if not pattern:
+            return Status(fail="true")
+        first = pattern[0]
+        if isinstance(first, dict):
+            e = names.fresh()
+            st = _node(_Ref(e), first, names)
+            any_fail = "false" if st.fail == "false" else f"{paren(v)}.exists({e}, {st.fail})"
+            skip = "false"
+            if st.skip != "false":
+                skip = and_(guard, not_(any_fail), f"size({v}) > 0", f"{paren(v)}.all({e}, {st.skip})")
+            return Status(fail=or_(not_(guard), any_fail), skip=skip)
+        if first is None or isinstance(first, (str, int, float, bool)):
+            _check_static_string(first, "array value")
+            e = names.fresh()
+            ok = leaf_cel(e, first)
+            return Status(fail=or_(not_(guard), "false" if ok == "true" else f"{paren(v)}.exists({e}, {not_(ok)})"))
+        # nested arrays: element-wise against the pattern's positions
+        n = len(pattern)
+        statuses = [_node(_Ref(f"{paren(v)}[{i}]"), p, names) for i, p in enumerate(pattern)]
+        length_ok = and_(guard, f"size({v}) >= {n}")
+        any_fail = or_(*[s.fail for s in statuses])
+        all_skip = and_(*[s.skip for s in statuses])
+        return Status(fail=or_(not_(length_ok), any_fail), skip=and_(length_ok, not_(any_fail), all_skip))
+    if pattern is None or isinstance(pattern, (str, int, float, bool)):
+        _check_static_string(pattern, "value")
+        e = names.fresh()
+        elem_ok = leaf_cel(e, pattern)
+        list_ok = "true" if elem_ok == "true" else f"{paren(v)}.all({e}, {elem_ok})"
+        ok = cond(ref.present, cond(is_type(v, "list"), list_ok, leaf_cel(v, pattern)), const(validate_nil(pattern)))
+        return Status(fail=not_(ok))
+    raise Unsupported(f"pattern value of type {type(pattern).__name__}")
+
+
+def _map(m: str, pattern: dict, names: _Names, ctx: str) -> Status:
+    """validateMap: anchors first (conditional ones decide skip), then the other keys in Kyverno's order."""
+    for key in pattern:
+        if not isinstance(key, str):
+            raise Unsupported(f"pattern key {key!r} is not a string")
+        _check_static_string(key, "key")
+
+    anchors: dict[str, tuple[str, str, Any]] = {}
+    resources: dict[str, tuple[str | None, str, Any]] = {}
+    for key, value in pattern.items():
+        a = parse_anchor(key)
+        if a is not None and a[0] in (CONDITION, EXISTENCE, EQUALITY, NEGATION):
+            anchors[key] = (a[0], a[1], value)
+        elif a is not None and a[0] == GLOBAL:
+            resources[key] = (GLOBAL, a[1], value)
+        elif a is not None and a[0] == ADD:
+            raise Unsupported(f"add-if-not-present anchor {key!r} in a validate pattern")
+        else:
+            resources[key] = (None, key, value)
+
+    wildcard_keys = ctx == "metadata-tag"
+    if wildcard_keys:
+        for key, value in pattern.items():
+            if not isinstance(value, str):
+                raise Unsupported(
+                    f"non-string value for {key!r} under metadata labels/annotations (Kyverno drops it when expanding "
+                    "wildcard keys)"
+                )
+            if has_wildcard(key) and parse_anchor(key) is not None:
+                raise Unsupported(f"anchored wildcard key {key!r} under metadata labels/annotations")
+
+    def child_ctx(name: str) -> str:
+        if name == "metadata":
+            return "metadata"
+        if ctx == "metadata" and name in ("labels", "annotations"):
+            return "metadata-tag"
+        return ""
+
+    # Phase 1: anchors, sorted by key (conditional "(" sorts before "=(", "X(", "^(").
+    cond_skips: list[str] = []
+    other_fails: list[str] = []
+    for key in sorted(anchors):
+        kind, name, value = anchors[key]
+        present = has_field(m, name)
+        child = field(m, name)
+        if kind == NEGATION:
+            other_fails.append(present)
+            continue
+        if kind == EXISTENCE:
+            if not isinstance(value, list) or not all(isinstance(p, dict) for p in value):
+                raise Unsupported(f"existence anchor {key!r} whose value is not a list of maps")
+            e = names.fresh()
+            found = [f"{paren(child)}.exists({e}, {_node(_Ref(e), p, names).passes})" for p in value]
+            other_fails.append(and_(present, or_(not_(is_type(child, "list")), not_(and_(*found)))))
+            continue
+        st = _node(_Ref(child), value, names, child_ctx(name))
+        if kind == CONDITION:
+            cond_skips.append(or_(not_(present), st.fail, st.skip))
+        elif kind == EQUALITY:
+            if st.skip != "false":
+                raise Unsupported(f"conditional or global anchors nested under equality anchor {key!r}")
+            other_fails.append(and_(present, st.fail))
+    a_skip = or_(*cond_skips)
+    a_fail = and_(not_(a_skip), or_(*other_fails)) if other_fails else "false"
+
+    # Phase 2: other keys; global anchors and keys holding anchors first (reverse order), then plain keys.
+    front: list[str] = []
+    back: list[str] = []
+    for key in sorted(resources):
+        kind, name, value = resources[key]
+        if kind == GLOBAL or has_nested_anchors(value):
+            front.insert(0, key)
+        else:
+            back.append(key)
+    statuses: list[Status] = []
+    for key in front + back:
+        kind, name, value = resources[key]
+        if wildcard_keys and has_wildcard(name):
+            statuses.append(_wildcard_key(m, name, value, names))
+            continue
+        present = has_field(m, name)
+        child = field(m, name)
+        if kind == GLOBAL:
+            st = _node(_Ref(child), value, names, child_ctx(name))
+            statuses.append(Status(skip=and_(present, st.not_passes)))
+        elif value == "*":
+            statuses.append(Status(fail=not_(and_(present, f"type({child}) != null_type"))))
+        else:
+            statuses.append(_node(_Ref(child, present), value, names, child_ctx(name)))
+    r_skip_terms = []
+    for i, st in enumerate(statuses):
+        if st.skip != "false":
+            r_skip_terms.append(and_(st.skip, *[s.passes for s in statuses[:i]]))
+    r_skip = or_(*r_skip_terms)
+    r_fail = and_(or_(*[s.fail for s in statuses]), not_(r_skip))
+
+    skip = or_(a_skip, and_(not_(a_fail), r_skip))
+    fail = or_(a_fail, and_(not_(a_skip), r_fail))
+    return Status(fail=fail, skip=skip)
+
+
+def _wildcard_key(labels: str, key: str, value: str, names: _Names) -> Status:
+    """wildcards.ExpandInMetadata: a wildcard label/annotation key stands for a matching key of the resource.
+
+    Kyverno picks one matching key (Go map order); when several keys match they are all required to pass here, so
+    the answer only differs from Kyverno's where Kyverno's own answer depends on map iteration order.
+    """
+    k = names.fresh()
+    matches = glob_cel(k, key)
+    if value == "*":
+        # defaultHandler: "*" only needs a non-null value under the chosen key
+        value_ok = f"type({paren(labels)}[{k}]) != null_type"
+    else:
+        value_ok = leaf_cel(f"{paren(labels)}[{k}]", value)
+    nil_ok = False if value == "*" else validate_nil(value)
+    ok = cond(
+        f"{paren(labels)}.exists({k}, {matches})",
+        f"{paren(labels)}.all({k}, {or_(not_(matches), value_ok)})",
+        const(nil_ok),
+    )
+    return Status(fail=not_(ok))
+
+
+# ---------------------------------------------------------------------------------------------------- public API
+
+
+def pattern_status(pattern: Any, subject: str, scope: Scope | None = None) -> Status:
+    """The (fail, skip) CEL pair for `pattern` applied to the resource at CEL expression `subject`."""
+    return _node(_Ref(subject), pattern, _Names())
+
+
+def pattern_to_cel(pattern: Any, subject: str, scope: Scope | None = None) -> str:
+    """CEL bool, true when the resource at `subject` passes the validate pattern (a skipped rule passes)."""
+    return not_(pattern_status(pattern, subject, scope).fail)
+
+
+def any_pattern_to_cel(patterns: list, subject: str, scope: Scope | None = None) -> str:
+    """CEL bool for anyPattern: passes when one pattern passes or when none fails (all skipped)."""
+    if not isinstance(patterns, list):
+        raise Unsupported("anyPattern is not a list")
+    if not patterns:
+        return "true"
+    names = _Names()
+    statuses = [_node(_Ref(subject), p, names) for p in patterns]
+    fail = and_(not_(or_(*[s.passes for s in statuses])), or_(*[s.fail for s in statuses]))
+    return not_(fail)

@@ -1,0 +1,42 @@
+"""Test helper: evaluate generated CEL with our engine against JSON objects."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from migrator.cel import Environment, to_cel, to_json
+
+VARIABLES = {"object": "dyn", "oldObject": "dyn", "request": "dyn", "params": "dyn", "namespaceObject": "dyn"}
+
+
+@functools.lru_cache(maxsize=None)
+def environment() -> Environment:
+    return Environment(VARIABLES)
+
+
+def evaluate(expr: str, obj=None, **activation):
+    """Value of `expr` (JSON) with `object` bound to `obj` and any other variables given as JSON."""
+    bound = {"object": to_cel(obj)}
+    for name, value in activation.items():
+        bound[name] = to_cel(value)
+    program = environment().compile(expr)
+    return to_json(program.evaluate(bound))[0]
+
+
+@functools.lru_cache(maxsize=None)
+def engine_has(expr: str) -> bool:
+    try:
+        environment().compile(expr).evaluate({})
+        return True
+    except Exception:  # noqa: BLE001 - any failure means the engine lacks the function
+        return False
+
+
+def needs_quantity():
+    return pytest.mark.skipif(
+        not engine_has('isQuantity("1Gi") && quantity("1Gi").compareTo(quantity("1Mi")) > 0'),
+        reason="engine lacks the Kubernetes quantity library (isQuantity/quantity) so far",
+    )
+
