@@ -51,6 +51,7 @@ def git_env() -> dict[str, str]:
     """The environment for git children: no prompts, C locale messages, no inherited repository overrides."""
     env = {k: v for k, v in os.environ.items() if k not in _REPO_ENV}
     env["GIT_TERMINAL_PROMPT"] = "0"
+    env["GIT_OPTIONAL_LOCKS"] = "0"  # `git status` must not refresh (rewrite) the user's index
     env["LC_ALL"] = "C"
     env.pop("LANGUAGE", None)
     return env
