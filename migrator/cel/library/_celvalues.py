@@ -1,0 +1,131 @@
+"""cel-go value semantics the list and set libraries rely on: heterogeneous equality and ordering.
+
+cel-go compares int, uint and double across types (1 == 1.0 == 1u), compares lists and maps element by
+element, and treats values of unrelated types as unequal. Python's own == does not (True == 1, 1 == 1.0 for
+any int/float pair, no uint), so the libraries use these helpers.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from typing import Any
+
+from celpy import celtypes
+
+_INT64_MIN_F = -9.223372036854775808e18
+_INT64_MAX_F = 9.223372036854775807e18
+_UINT64_MAX_F = 1.8446744073709551615e19
+
+
+def kind(v: Any) -> str:
+    """A coarse CEL kind: bool, int, uint, double, string, bytes, null, list, map, timestamp, duration, other."""
+    if v is None:
+        return "null"
+    if isinstance(v, (celtypes.BoolType, bool)):
+        return "bool"
+    if isinstance(v, celtypes.UintType):
+        return "uint"
+    if isinstance(v, int):
+        return "int"
+    if isinstance(v, float):
+        return "double"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, bytes):
+        return "bytes"
+    if isinstance(v, (list, tuple)):
+        return "list"
+    if isinstance(v, dict):
+        return "map"
+    if isinstance(v, datetime.datetime):
+        return "timestamp"
+    if isinstance(v, datetime.timedelta):
+        return "duration"
+    return "other"
+
+
+_NUMERIC = ("int", "uint", "double")
+
+
+def _cmp(a: Any, b: Any) -> int:
+    return (a > b) - (a < b)
+
+
+def _num_compare(a: Any, ka: str, b: Any, kb: str) -> int:
+    """cel-go's cross-type numeric Compare (compareIntDouble etc.); NaN compares as 0, as in Go."""
+    if ka == "double" and kb == "double":
+        return _cmp(float(a), float(b))
+    if ka == "double":
+        return -_num_compare(b, kb, a, ka)
+    if kb == "double":
+        d = float(b)
+        if d < (_INT64_MIN_F if ka == "int" else 0.0):
+            return 1
+        if d > (_INT64_MAX_F if ka == "int" else _UINT64_MAX_F):
+            return -1
+        return _cmp(float(int(a)), d)
+    return _cmp(int(a), int(b))
+
+
+def _is_nan(v: Any, k: str) -> bool:
+    return k == "double" and math.isnan(float(v))
+
+
+def cel_equal(a: Any, b: Any) -> bool:
+    """cel-go `==` (heterogeneous equality; unrelated types are unequal, never an error)."""
+    ka, kb = kind(a), kind(b)
+    if ka in _NUMERIC and kb in _NUMERIC:
+        if _is_nan(a, ka) or _is_nan(b, kb):
+            return False
+        return _num_compare(a, ka, b, kb) == 0
+    if ka != kb:
+        return False
+    if ka == "null":
+        return True
+    if ka == "list":
+        return len(a) == len(b) and all(cel_equal(x, y) for x, y in zip(a, b))
+    if ka == "map":
+        if len(a) != len(b):
+            return False
+        for k, v in a.items():
+            found = False
+            for k2, v2 in b.items():
+                if cel_equal(k, k2):
+                    if not cel_equal(v, v2):
+                        return False
+                    found = True
+                    break
+            if not found:
+                return False
+        return True
+    if ka == "double":
+        return float(a) == float(b)
+    if ka == "other":
+        if type(a) is not type(b):
+            return False
+    try:
+        return bool(a == b)
+    except Exception:
+        return False
+
+
+def cel_compare(a: Any, b: Any) -> int:
+    """cel-go Compare for orderable values; TypeError("no such overload") when the pair is not comparable."""
+    ka, kb = kind(a), kind(b)
+    if ka in _NUMERIC and kb in _NUMERIC:
+        return _num_compare(a, ka, b, kb)
+    if ka != kb or ka not in ("bool", "string", "bytes", "timestamp", "duration"):
+        raise TypeError("no such overload")
+    if ka == "bool":
+        return _cmp(bool(a), bool(b))
+    if ka == "string":
+        # Go compares strings by UTF-8 bytes, which orders like code points.
+        return _cmp(str(a), str(b))
+    return _cmp(a, b)
+
+
+def type_name(v: Any) -> str:
+    from migrator.cel.types import runtime_type_name
+
+    return runtime_type_name(v)
