@@ -14,6 +14,11 @@ from celpy import celtypes
 
 from migrator.cel import EvaluationError, Program
 
+try:  # the CEL environment's own lazy `variables` (typed, cost-accounted); the class below is the fallback
+    from migrator.cel import LazyVariables as EngineLazyVariables  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the CEL engine's version
+    EngineLazyVariables = None
+
 # Names as the API server declares them.
 OBJECT = "object"
 OLD_OBJECT = "oldObject"
@@ -36,7 +41,7 @@ class CompiledVariable:
 
 
 class LazyVariables(celtypes.MapType):
-    """The `variables` map: name -> value, computed on first read against `activation` (which holds this map)."""
+    """(Fallback for CEL engines without their own.) The `variables` map: name -> value, computed on first read against `activation` (which holds this map)."""
 
     def __init__(self, compiled: dict[str, CompiledVariable], activation: dict[str, Any]) -> None:
         super().__init__()
@@ -103,6 +108,24 @@ class LazyVariables(celtypes.MapType):
     __hash__ = None  # type: ignore[assignment]
 
 
+if EngineLazyVariables is not None:
+
+    class _ComposedVariables(EngineLazyVariables):  # type: ignore[misc,valid-type]
+        """The engine's lazy variables, with errors worded as composition.go words them."""
+
+        def __init__(self, programs: dict[str, Program], activation: dict[str, Any]) -> None:
+            super().__init__(programs, activation)
+            self._names = frozenset(programs)
+
+        def cel_select(self, name: str) -> Any:
+            try:
+                return super().cel_select(name)
+            except EvaluationError as exc:
+                if name in self._names:
+                    raise EvaluationError(f'composited variable "{name}" fails to evaluate: {exc}') from None
+                raise
+
+
 def new_activation(
     *,
     object: Any,
@@ -125,5 +148,9 @@ def new_activation(
         activation[PARAMS] = params
     if authorizer is not None:
         activation[AUTHORIZER] = authorizer
-    activation[VARIABLES] = LazyVariables(variables, activation)
+    if EngineLazyVariables is not None:
+        programs = {name: v.program for name, v in variables.items() if v.program is not None}
+        activation[VARIABLES] = _ComposedVariables(programs, activation)
+    else:
+        activation[VARIABLES] = LazyVariables(variables, activation)
     return activation

@@ -59,22 +59,56 @@ class ExpressionError:
         return f"line {line}, column {col}"
 
 
-_ENVIRONMENTS: dict[tuple[str, ...], Environment] = {}
+REQUEST_TYPE = "kubernetes.AdmissionRequest"
+NAMESPACE_TYPE = "kubernetes.Namespace"
+AUTHORIZER_TYPE = "kubernetes.authorization.Authorizer"
+RESOURCE_CHECK_TYPE = "kubernetes.authorization.ResourceCheck"
+REQUEST_RESOURCE_AUTHORIZER = "authorizer.requestResource"
+
+_SUPPORTED: dict[str, bool] = {}
 
 
-def environment(*, params: bool, authorizer: bool) -> Environment:
-    """The declarations of a VAP expression (cel.OptionalVariableDeclarations): params only with a paramKind,
-    authorizer everywhere except messageExpression."""
-    names = [OBJECT, OLD_OBJECT, REQUEST, NAMESPACE_OBJECT, VARIABLES]
+def _engine_supports(type_name: str, probe: str) -> bool:
+    """Whether the CEL environment declares `type_name` (probed once by compiling `probe` against `x`)."""
+    known = _SUPPORTED.get(type_name)
+    if known is None:
+        try:
+            Environment({"x": type_name}).compile(probe)
+            known = True
+        except Exception:  # unknown type: the engine cannot type-check fields of it
+            known = False
+        _SUPPORTED[type_name] = known
+    return known
+
+
+def declarations(*, params: bool, authorizer: bool, variables: dict[str, str]) -> dict[str, Any]:
+    """What a VAP expression may reference (cel.createEnvForOpts): object, oldObject, request, namespaceObject,
+    variables (typed, in declaration order), params only with a paramKind, authorizer except in messageExpression.
+    Types the CEL environment does not know yet are declared dyn."""
+    decls: dict[str, Any] = {
+        OBJECT: "dyn",
+        OLD_OBJECT: "dyn",
+        REQUEST: REQUEST_TYPE if _engine_supports(REQUEST_TYPE, "x.name") else "dyn",
+        NAMESPACE_OBJECT: NAMESPACE_TYPE if _engine_supports(NAMESPACE_TYPE, "x.metadata.name") else "dyn",
+        VARIABLES: dict(variables),
+    }
     if params:
-        names.append(PARAMS)
-    if authorizer:
-        names.append(AUTHORIZER)
-    key = tuple(names)
-    env = _ENVIRONMENTS.get(key)
-    if env is None:
-        env = _ENVIRONMENTS[key] = Environment({n: "dyn" for n in names})
-    return env
+        decls[PARAMS] = "dyn"
+    if authorizer and _engine_supports(AUTHORIZER_TYPE, "x.group('').resource('pods').check('get').allowed()"):
+        decls[AUTHORIZER] = AUTHORIZER_TYPE
+        decls[REQUEST_RESOURCE_AUTHORIZER] = RESOURCE_CHECK_TYPE
+    return decls
+
+
+def _compile(env: Environment, expression: str, result_type: str | None) -> Program:
+    if result_type is None:
+        return env.compile(expression)
+    try:
+        return env.compile(expression, result_type=result_type)  # type: ignore[call-arg]
+    except TypeError as exc:  # an engine without result types: the runtime check in validate() still applies
+        if "result_type" not in str(exc):
+            raise
+        return env.compile(expression)
 
 
 class _Compiled:
@@ -86,6 +120,12 @@ class _Compiled:
         self.expression = expression
         self.program = program
         self.error = error
+
+
+def _type_name_of(program: Program | None) -> str:
+    """The CEL type of a compiled variable, for declaring `variables.<name>` (dyn when unknown)."""
+    name = getattr(program, "type_name", None) if program is not None else None
+    return name if isinstance(name, str) and name else "dyn"
 
 
 def _error_text(exc: BaseException) -> str:
@@ -127,27 +167,32 @@ class Validator:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.compile_errors: list[ExpressionError] = []
-        has_params = policy.param_kind is not None
-        self.has_params = has_params
-        env = environment(params=has_params, authorizer=True)
-        message_env = environment(params=has_params, authorizer=False)
+        self.has_params = policy.param_kind is not None
+        # Variables compile in order, each seeing the ones before it with their types (composition.go).
+        typed: dict[str, str] = {}
         self.variables: dict[str, CompiledVariable] = {}
         for var in policy.variables:
-            c = self._compile(env, var.expression, var.field)
+            env = Environment(declarations(params=self.has_params, authorizer=True, variables=typed))
+            c = self._compile(env, var.expression, var.field, None)
             self.variables[var.name] = CompiledVariable(var.name, c.program, c.error)
-        self.match_conditions = [(mc.name, self._compile(env, mc.expression, mc.field)) for mc in policy.match_conditions]
-        self.validations = [self._compile(env, v.expression, v.field) for v in policy.validations]
+            typed[var.name] = _type_name_of(c.program)
+        env = Environment(declarations(params=self.has_params, authorizer=True, variables=typed))
+        message_env = Environment(declarations(params=self.has_params, authorizer=False, variables=typed))
+        self.match_conditions = [
+            (mc.name, self._compile(env, mc.expression, mc.field, "bool")) for mc in policy.match_conditions
+        ]
+        self.validations = [self._compile(env, v.expression, v.field, "bool") for v in policy.validations]
         self.messages = [
-            self._compile(message_env, v.message_expression, v.field.replace(".expression", ".messageExpression"))
+            self._compile(message_env, v.message_expression, v.field.replace(".expression", ".messageExpression"), "string")
             if v.message_expression
             else None
             for v in policy.validations
         ]
-        self.audit_annotations = [self._compile(env, a.value_expression, a.field) for a in policy.audit_annotations]
+        self.audit_annotations = [self._compile(env, a.value_expression, a.field, None) for a in policy.audit_annotations]
 
-    def _compile(self, env: Environment, expression: str, field: str) -> _Compiled:
+    def _compile(self, env: Environment, expression: str, field: str, result_type: str | None) -> _Compiled:
         try:
-            return _Compiled(expression, env.compile(expression), None)
+            return _Compiled(expression, _compile(env, expression, result_type), None)
         except CompileError as exc:
             message = _error_text(exc)
             self.compile_errors.append(
