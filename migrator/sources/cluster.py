@@ -201,9 +201,33 @@ def _read_json(inventory: Inventory, text: str, path: str, now: datetime) -> Non
         if len(lines) >= 2 and all(_is_json_line(ln) for ln in lines):
             _read_lines(inventory, text, path, now)
             return
-        raise InputError(path, f"invalid JSON: {whole.msg}", f"line {whole.lineno}, column {whole.colno}") from None
+        values = _json_stream(stripped)  # `kubectl get -o json` appended several times to one file
+        if values is None:
+            raise InputError(path, f"invalid JSON: {whole.msg}", f"line {whole.lineno}, column {whole.colno}") from None
+        for value, line in values:
+            inventory.add_object(value, path, line)
+        return
     for obj in value if isinstance(value, list) else [value]:
         inventory.add_object(obj, path, 1)
+
+
+def _json_stream(text: str) -> list[tuple[Any, int]] | None:
+    """Several JSON values one after another (whitespace between); None unless the whole text is such a stream."""
+    decoder = json.JSONDecoder()
+    out: list[tuple[Any, int]] = []
+    pos = 0
+    while pos < len(text):
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos >= len(text):
+            break
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError:
+            return None
+        out.append((value, text.count("\n", 0, pos) + 1))
+        pos = end
+    return out if len(out) > 1 else None
 
 
 def _is_json_line(line: str) -> bool:
