@@ -1,0 +1,164 @@
+"""Kyverno ClusterPolicy / Policy -> ValidatingAdmissionPolicy + bindings, one VAP per (auto-generated) rule.
+
+Each source rule yields its own VAP (`<policy>-<rule>`) and the VAPs of its auto-generated controller rules
+(`<policy>-autogen-<rule>`, `<policy>-autogen-cronjob-<rule>`), each with its binding(s). The report lists the source
+rule once: converted when every part converted, unsupported when none did (nothing is emitted for it), otherwise
+partial with the reasons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from migrator.translate.kyverno.actions import plan_bindings
+from migrator.translate.kyverno.autogen import compute_rules
+from migrator.translate.kyverno.kinds import is_namespaced
+from migrator.translate.kyverno.match import RESOURCE, translate_match
+from migrator.translate.kyverno.rules import translate_rule
+from migrator.translate.kyverno.scope import Unsupported
+from migrator.translate.model import CONVERTED, PARTIAL, UNSUPPORTED, PolicyConversion, RuleStatus
+from migrator.translate.objects import binding_object, check_objects, object_name, policy_object
+
+POLICY_ANNOTATION = "migrator.kyverno.io/policy"
+
+
+@dataclass
+class _Part:
+    """One generated rule's outcome (the rule itself or one of its autogen copies)."""
+
+    rule_name: str
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    unsupported: str | None = None
+
+
+def _rule_objects(policy: Any, rule: dict[str, Any], mode: str, source_rule: str) -> _Part:
+    name = str(rule.get("name"))
+    part = _Part(name)
+    spec = policy.spec
+    try:
+        match = translate_match(rule, policy_namespace=policy.namespace)
+        kinds = {sel.kind for sel in match.kinds}
+        namespaced_only = bool(kinds) and all(is_namespaced(k) for k in kinds)
+        bindings, action_dropped = plan_bindings(spec, rule, mode, namespaced_only)
+        guard = any("Deny" in b.actions for b in bindings) and _old_object_matches(match)
+        pieces = translate_rule(rule, kinds, old_object_guard=guard)
+        part.dropped = match.dropped + pieces.dropped + action_dropped
+        if str(spec.get("applyRules") or "All") == "One" and len(spec.get("rules") or []) > 1:
+            part.dropped.append("applyRules: One (only the first matching rule applies) is not expressible across policies")
+        vap_name = object_name(policy.name, policy.namespace, name)
+        annotations = {
+            "migrator.kyverno.io/source": policy.ref,
+            POLICY_ANNOTATION: f"{policy.kind}/{policy.namespace + '/' if policy.namespace else ''}{policy.name}",
+            "migrator.kyverno.io/rules": source_rule if source_rule == name else f"{source_rule} ({name})",
+        }
+        vap_spec: dict[str, Any] = {
+            "failurePolicy": "Ignore" if spec.get("failurePolicy") == "Ignore" else "Fail",
+            "matchConstraints": match.match_constraints(),
+        }
+        if pieces.param_kind:
+            vap_spec["paramKind"] = pieces.param_kind
+        conditions = match.conditions + pieces.match_conditions
+        if conditions:
+            vap_spec["matchConditions"] = conditions
+        if pieces.variables:
+            vap_spec["variables"] = pieces.variables
+        vap_spec["validations"] = pieces.validations
+        if pieces.audit_annotations:
+            vap_spec["auditAnnotations"] = pieces.audit_annotations
+        objects = [policy_object(vap_name, annotations, vap_spec)]
+        for plan in bindings:
+            objects.append(binding_object(vap_name + plan.suffix, vap_name, plan.actions, annotations,
+                                          namespace_selector=plan.namespace_selector, param_ref=pieces.param_ref))
+        check_objects(objects)
+        part.objects = objects
+    except Unsupported as exc:
+        part.unsupported = exc.reason
+    return part
+
+
+def _old_object_matches(match: Any) -> bool:
+    """Would Kyverno's old-object check (the old object matched as a CREATE) match whenever the request matched?
+
+    True: every resource rule includes CREATE and no match condition reads the object; False: no resource rule
+    includes CREATE (the old object never matches, the new result stands). Anything between is not modelled.
+    """
+    with_create = [("CREATE" in rr.get("operations", [])) for rr in match.resource_rules]
+    if not any(with_create):
+        return False
+    reads_object = any(RESOURCE in c["expression"] or "generateName" in c["expression"] for c in match.conditions)
+    if not all(with_create) or reads_object or any(c["name"] == "kyverno-match" and "request.operation" in c["expression"]
+                                                  for c in match.conditions):
+        raise Unsupported("allowExistingViolations with a match that depends on the operation or the object's "
+                          "labels/annotations/name (the old object is matched as a CREATE)")
+    return True
+
+
+def _combine(source_rule: str, parts: list[_Part]) -> tuple[RuleStatus, list[dict[str, Any]]]:
+    main = parts[0]
+    failed = [p for p in parts if p.unsupported]
+    if main.unsupported:
+        reason = main.unsupported
+        return RuleStatus(source_rule, UNSUPPORTED, reason, []), []
+    objects = [o for p in parts if not p.unsupported for o in p.objects]
+    outputs = [o["metadata"]["name"] for o in objects if o["kind"] == "ValidatingAdmissionPolicy"]
+    reasons: list[str] = []
+    for p in failed:
+        reasons.append(f"{p.rule_name}: {p.unsupported}")
+    for p in parts:
+        if not p.unsupported:
+            for d in p.dropped:
+                if d not in reasons:
+                    reasons.append(d)
+    status = PARTIAL if reasons else CONVERTED
+    return RuleStatus(source_rule, status, "; ".join(reasons), outputs), objects
+
+
+def convert_classic(policy: Any, mode: str = "keep") -> PolicyConversion:
+    """ClusterPolicy / Policy -> PolicyConversion."""
+    conv = PolicyConversion(source=policy.source, name=policy.name, kind=policy.kind)
+    spec = policy.spec
+    if spec.get("admission") is False:
+        for rule in policy.rules:
+            conv.rules.append(RuleStatus(str(rule.get("name")), UNSUPPORTED,
+                                         "spec.admission: false (the policy is not applied at admission)"))
+        return conv
+    parts: dict[str, list[_Part]] = {}
+    order: list[str] = []
+    for rule, origin in compute_rules(spec, policy.annotations):
+        source_rule = origin or str(rule.get("name"))
+        if source_rule not in parts:
+            parts[source_rule] = []
+            order.append(source_rule)
+        parts[source_rule].append(_rule_objects(policy, rule, mode, source_rule))
+    for source_rule in order:
+        status, objects = _combine(source_rule, parts[source_rule])
+        conv.rules.append(status)
+        conv.objects.extend(objects)
+    return conv
+
+
+def convert_policies(policies: Iterable[Any], mode: str = "keep") -> list[PolicyConversion]:
+    from migrator.translate.kyverno.validating_policy import convert_validating_policy
+
+    out = []
+    for p in policies:
+        if p.is_validating_policy:
+            out.append(convert_validating_policy(p, mode))
+        else:
+            out.append(convert_classic(p, mode))
+    return out
+
+
+def convert_documents(docs: Iterable[Any], mode: str = "keep") -> list[PolicyConversion]:
+    """Convert every Kyverno policy among `docs` (migrator.sources.documents.Document); other documents are ignored.
+
+    For analyze: `c.migratable` says whether the generated objects fully replace the policy.
+    """
+    from migrator.sources.kyverno import read_policies
+
+    return convert_policies(read_policies(docs).policies, mode)
+
+
+__all__ = ["convert_classic", "convert_documents", "convert_policies", "RESOURCE"]

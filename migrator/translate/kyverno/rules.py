@@ -1,0 +1,214 @@
+"""One Kyverno rule (match/exclude already handled) -> the pieces of a ValidatingAdmissionPolicy spec.
+
+Order of evaluation in Kyverno (validate_resource.go): context is loaded, preconditions decide skip, then exactly one of
+deny / pattern / anyPattern / foreach / podSecurity / cel decides pass or fail. Here:
+- preconditions -> a matchCondition (false = rule skipped = request admitted), celPreconditions -> matchConditions;
+- pattern / anyPattern -> one validation, true on DELETE (Kyverno skips pattern checks of deleted resources);
+- deny -> `!(conditions)`; foreach -> comprehensions (foreach.py); podSecurity -> the Pod Security checks;
+- cel -> copied (cel_rule.py);
+- context: a `variable` entry with a JMESPath over the request (or a constant value) is inlined; any other context
+  entry (apiCall, configMap, imageRegistry, globalReference) needs data a VAP cannot fetch -> unsupported.
+mutate / generate / verifyImages / validate.manifests are not validation a VAP can do -> unsupported.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from migrator.translate.kyverno.cel_rule import translate_cel_rule
+from migrator.translate.kyverno.foreach import foreach_to_cel
+from migrator.translate.kyverno.scope import Scope, Unsupported
+
+NOT_DELETE = 'request.operation == "DELETE"'
+POD_TEMPLATE_KINDS = {"DaemonSet", "Deployment", "Job", "StatefulSet", "ReplicaSet", "ReplicationController"}
+
+
+@dataclass
+class RulePieces:
+    validations: list[dict[str, Any]] = field(default_factory=list)
+    variables: list[dict[str, Any]] = field(default_factory=list)
+    audit_annotations: list[dict[str, Any]] = field(default_factory=list)
+    match_conditions: list[dict[str, Any]] = field(default_factory=list)
+    param_kind: dict[str, Any] | None = None
+    param_ref: dict[str, Any] | None = None
+    dropped: list[str] = field(default_factory=list)
+
+
+def expression_module(name: str) -> Any:
+    """The expression translator module `name` (pattern, conditions, jmespath, message, podsecurity)."""
+    try:
+        return importlib.import_module(f"migrator.translate.kyverno.{name}")
+    except ImportError as exc:
+        raise Unsupported(f"{name} translation is not available ({exc})") from None
+
+
+def rule_kind_of(rule: dict[str, Any]) -> str:
+    """Which kind of rule: validate, mutate, generate, verifyImages (first present)."""
+    for key in ("validate", "mutate", "generate", "verifyImages"):
+        if rule.get(key):
+            return key
+    return "none"
+
+
+def translate_context(rule: dict[str, Any], scope: Scope) -> Scope:
+    """Inline `variable` context entries into the scope; anything that fetches data is unsupported."""
+    entries = rule.get("context") or []
+    if not entries:
+        return scope
+    variables = dict(scope.variables)
+    for entry in entries:
+        if not isinstance(entry, dict) or not entry.get("name"):
+            raise Unsupported("malformed context entry")
+        for source in ("apiCall", "configMap", "imageRegistry", "globalReference"):
+            if entry.get(source) is not None:
+                raise Unsupported(f"context.{source} (data a ValidatingAdmissionPolicy cannot fetch)")
+        var = entry.get("variable")
+        if not isinstance(var, dict):
+            raise Unsupported("context entry without a supported source")
+        if var.get("default") is not None:
+            raise Unsupported("context.variable with default")
+        inner = Scope(object=scope.object, old_object=scope.old_object, element=scope.element,
+                      element_index=scope.element_index, outer=scope.outer, variables=variables)
+        if var.get("jmesPath") is not None and var.get("value") is None:
+            variables[str(entry["name"])] = expression_module("jmespath").jmespath_to_cel(str(var["jmesPath"]), inner)
+        elif var.get("value") is not None and var.get("jmesPath") is None:
+            value = var["value"]
+            if "{{" in json.dumps(value):
+                if isinstance(value, str):
+                    variables[str(entry["name"])] = expression_module("jmespath").substitute(value, inner)
+                else:
+                    raise Unsupported("context.variable value with embedded variables")
+            else:
+                from migrator.translate.cel_literal import literal
+
+                variables[str(entry["name"])] = literal(value)
+        else:
+            raise Unsupported("context.variable with both value and jmesPath")
+    return Scope(object=scope.object, old_object=scope.old_object, element=scope.element,
+                 element_index=scope.element_index, outer=scope.outer, variables=variables)
+
+
+def _message(validate: dict[str, Any], rule_name: str, scope: Scope) -> dict[str, str]:
+    text = validate.get("message")
+    if not text:
+        return {"message": f"validation error: rule {rule_name} failed"}
+    try:
+        message, message_expression = expression_module("message").message_to_cel(str(text), scope)
+    except Unsupported:
+        # the message does not change the decision: keep the text as written
+        return {"message": str(text)}
+    out = {}
+    if message:
+        out["message"] = message
+    if message_expression:
+        out["messageExpression"] = message_expression
+    if not out:
+        out["message"] = f"validation error: rule {rule_name} failed"
+    return out
+
+
+def _pod_paths(kinds: set[str]) -> tuple[str, str]:
+    """Where Kyverno's podSecurity check finds the pod spec/metadata for the rule's kinds."""
+    if kinds == {"Pod"}:
+        return "object.spec", "object.metadata"
+    if kinds and kinds <= POD_TEMPLATE_KINDS:
+        return "object.spec.template.spec", "object.spec.template.metadata"
+    if kinds == {"CronJob"}:
+        return "object.spec.jobTemplate.spec.template.spec", "object.spec.jobTemplate.spec.template.metadata"
+    raise Unsupported(f"podSecurity on kinds {sorted(kinds)} (only Pod or one family of pod controllers)")
+
+
+def translate_rule(rule: dict[str, Any], kinds: set[str], old_object_guard: bool = False) -> RulePieces:
+    """VAP pieces for one (possibly auto-generated) Kyverno rule; raises Unsupported with the construct named.
+
+    old_object_guard: model Kyverno's allowExistingViolations for Enforce rules: an UPDATE is let through when the
+    old object, evaluated as if it were being created, fails the rule too (validate_resource.go validateOldObject).
+    """
+    kind = rule_kind_of(rule)
+    if kind != "validate":
+        if kind == "none":
+            raise Unsupported("rule has no validate, mutate, generate or verifyImages section")
+        raise Unsupported(f"{kind} rule (a ValidatingAdmissionPolicy only validates)")
+    validate = rule["validate"]
+    name = str(rule.get("name"))
+    pieces = RulePieces()
+    if validate.get("cel") is not None:
+        if rule.get("context"):
+            raise Unsupported("context entries on a validate.cel rule")
+        if rule.get("preconditions"):
+            raise Unsupported("JMESPath preconditions on a validate.cel rule")
+        cel = translate_cel_rule(rule)
+        pieces.validations = cel["validations"]
+        pieces.variables = cel["variables"]
+        pieces.audit_annotations = cel["auditAnnotations"]
+        pieces.match_conditions = cel["matchConditions"]
+        pieces.param_kind = cel.get("paramKind")
+        pieces.param_ref = cel.get("paramRef")
+        return pieces
+    if rule.get("celPreconditions"):
+        raise Unsupported("celPreconditions on a non-CEL rule")
+    if validate.get("manifests") is not None and not any(
+            validate.get(k) is not None for k in ("deny", "pattern", "anyPattern", "foreach", "podSecurity")):
+        raise Unsupported("validate.manifests (signed manifest verification)")
+    scope = translate_context(rule, Scope())
+    if rule.get("preconditions"):
+        pre = expression_module("conditions").conditions_to_cel(rule["preconditions"], scope)
+        pieces.match_conditions.append({"name": "kyverno-preconditions", "expression": pre})
+    message = _message(validate, name, scope)
+    if validate.get("podSecurity") is not None and not any(
+            validate.get(k) is not None for k in ("deny", "pattern", "anyPattern", "foreach")):
+        pss = validate["podSecurity"]
+        if not isinstance(pss, dict):
+            raise Unsupported("podSecurity is not a mapping")
+        spec_path, meta_path = _pod_paths(kinds)
+        checks = expression_module("podsecurity").pod_security_checks(
+            pss.get("level"), pss.get("version") or "latest", pss.get("exclude") or [], spec_path, meta_path)
+        for expr, check_message in checks:
+            pieces.validations.append({"expression": f"{NOT_DELETE} || ({expr})", "message": check_message})
+        if not pieces.validations:
+            raise Unsupported("podSecurity produced no checks")
+        return pieces
+    passes = _validation_cel(validate, scope)
+    if old_object_guard:
+        passes = _with_old_object_guard(rule, validate, passes)
+    pieces.validations.append({"expression": passes, **message})
+    return pieces
+
+
+def _validation_cel(validate: dict[str, Any], scope: Scope) -> str:
+    """CEL bool: the resource passes the deny / pattern / anyPattern / foreach check (Kyverno checks them in that order)."""
+    if validate.get("deny") is not None:
+        deny = validate["deny"]
+        conditions = deny.get("conditions") if isinstance(deny, dict) else None
+        if conditions is None:
+            raise Unsupported("deny without conditions")
+        return f"!({expression_module('conditions').conditions_to_cel(conditions, scope)})"
+    if validate.get("pattern") is not None:
+        expr = expression_module("pattern").pattern_to_cel(validate["pattern"], scope.object, scope)
+        return f"{NOT_DELETE} || ({expr})" if scope.object == "object" else expr
+    if validate.get("anyPattern") is not None:
+        if not isinstance(validate["anyPattern"], list):
+            raise Unsupported("anyPattern is not a list")
+        expr = expression_module("pattern").any_pattern_to_cel(validate["anyPattern"], scope.object, scope)
+        return f"{NOT_DELETE} || ({expr})" if scope.object == "object" else expr
+    if validate.get("foreach") is not None:
+        return foreach_to_cel(validate["foreach"], scope, expression_module)
+    raise Unsupported("validate rule without deny, pattern, anyPattern, foreach, podSecurity or cel")
+
+
+def _with_old_object_guard(rule: dict[str, Any], validate: dict[str, Any], passes: str) -> str:
+    if validate.get("allowExistingViolations") is False:
+        return passes
+    text = json.dumps([rule.get("preconditions"), rule.get("context"), validate])
+    if "oldObject" in text or "operation" in text:
+        raise Unsupported("allowExistingViolations on a rule that reads request.oldObject/operation")
+    old_scope = translate_context(rule, Scope(object="oldObject", old_object="oldObject"))
+    old_passes = _validation_cel(validate, old_scope)
+    old_fails = f"!({old_passes})"
+    if rule.get("preconditions"):
+        old_pre = expression_module("conditions").conditions_to_cel(rule["preconditions"], old_scope)
+        old_fails = f"({old_pre}) && {old_fails}"
+    return f'request.operation != "UPDATE" || oldObject == null || ({passes}) || ({old_fails})'

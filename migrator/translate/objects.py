@@ -1,0 +1,138 @@
+"""Building and checking the generated admissionregistration.k8s.io/v1 objects.
+
+Every object is checked before it is emitted: each CEL expression must compile in our engine (with the variables the
+API server declares for a ValidatingAdmissionPolicy) and the object must validate against the compact v1 schema in
+schema/admissionregistration-v1.json. A failed check raises Unsupported, so the rule is reported, not emitted.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from importlib import resources
+from typing import Any
+
+from migrator.translate.kyverno.scope import Unsupported
+
+API_VERSION = "admissionregistration.k8s.io/v1"
+# What the API server declares for VAP expressions (validations, messageExpression, auditAnnotations, variables;
+# matchConditions see all but `variables`).
+VAP_VARIABLES = ("object", "oldObject", "request", "params", "namespaceObject", "authorizer", "variables")
+MAX_NAME = 253
+
+_INVALID = re.compile(r"[^a-z0-9.-]+")
+
+
+def object_name(policy: str, namespace: str | None, suffix: str | None = None) -> str:
+    """`<policy>[-<namespace>][-<suffix>]` as a DNS subdomain; a short hash keeps altered or long names unique.
+
+    The name always starts with `<policy>-` (or is `<policy>`), so tools can attribute objects to their source.
+    """
+    parts = [policy] + ([namespace] if namespace else []) + ([suffix] if suffix else [])
+    raw = "-".join(parts)
+    clean = _INVALID.sub("-", raw.lower())
+    clean = re.sub(r"-{2,}", "-", clean).strip("-.")
+    clean = re.sub(r"\.(?=[-.])|(?<=-)\.", "", clean)
+    if clean != raw or len(clean) > MAX_NAME:
+        digest = hashlib.sha256(raw.encode()).hexdigest()[:8]
+        clean = clean[: MAX_NAME - 9].rstrip("-.") + "-" + digest
+    return clean or "policy-" + hashlib.sha256(raw.encode()).hexdigest()[:8]
+
+
+def policy_object(name: str, annotations: dict[str, str], spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "ValidatingAdmissionPolicy",
+        "metadata": {"name": name, "annotations": dict(annotations)},
+        "spec": spec,
+    }
+
+
+def binding_object(name: str, policy_name: str, actions: list[str], annotations: dict[str, str], *,
+                   namespace_selector: dict[str, Any] | None = None, param_ref: dict[str, Any] | None = None,
+                   match_resources: dict[str, Any] | None = None) -> dict[str, Any]:
+    spec: dict[str, Any] = {"policyName": policy_name, "validationActions": list(actions)}
+    if param_ref:
+        spec["paramRef"] = param_ref
+    match = dict(match_resources or {})
+    if namespace_selector:
+        match["namespaceSelector"] = namespace_selector
+    if match:
+        spec["matchResources"] = match
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "ValidatingAdmissionPolicyBinding",
+        "metadata": {"name": name, "annotations": dict(annotations)},
+        "spec": spec,
+    }
+
+
+@functools.lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    text = resources.files("migrator.translate").joinpath("schema/admissionregistration-v1.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@functools.lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(schema())
+
+
+def schema_errors(obj: dict[str, Any]) -> list[str]:
+    """Schema violations of one generated object (empty when valid)."""
+    errors = []
+    for err in _validator().iter_errors(obj):
+        path = "/".join(str(p) for p in err.absolute_path)
+        errors.append(f"{path or '<root>'}: {err.message}")
+    return errors
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> Any:
+    from migrator.cel import Environment
+
+    return Environment({name: "dyn" for name in VAP_VARIABLES})
+
+
+def expressions(obj: dict[str, Any]) -> list[tuple[str, str]]:
+    """(where, expression) for every CEL expression of a ValidatingAdmissionPolicy."""
+    spec = obj.get("spec") or {}
+    out = []
+    for key, field in (("validations", "expression"), ("validations", "messageExpression"),
+                       ("matchConditions", "expression"), ("variables", "expression"),
+                       ("auditAnnotations", "valueExpression")):
+        for i, item in enumerate(spec.get(key) or []):
+            if item.get(field):
+                out.append((f"{key}[{i}].{field}", item[field]))
+    return out
+
+
+def compile_errors(obj: dict[str, Any]) -> list[str]:
+    from migrator.cel import CompileError
+
+    env = _environment()
+    errors = []
+    for where, expr in expressions(obj):
+        try:
+            env.compile(expr)
+        except CompileError as exc:
+            errors.append(f"{where}: {exc.message.splitlines()[0] if exc.message else exc}")
+        except Exception as exc:  # a crash in the engine on this input: treat it as not compiling
+            errors.append(f"{where}: {type(exc).__name__}: {exc}")
+    return errors
+
+
+def check_objects(objects: list[dict[str, Any]]) -> None:
+    """Raise Unsupported when a generated object does not compile or does not validate."""
+    for obj in objects:
+        errs = schema_errors(obj)
+        if errs:
+            raise Unsupported(f"generated {obj['kind']} is not valid: {errs[0]}")
+        if obj["kind"] == "ValidatingAdmissionPolicy":
+            errs = compile_errors(obj)
+            if errs:
+                raise Unsupported(f"CEL does not compile in the engine: {errs[0]}")
