@@ -9,15 +9,14 @@ the webhook then shows where the user's CEL and the webhook disagree.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from typing import Any
 
 from migrator.errors import InputError
 from migrator.sources.documents import Document
+from migrator.translate.kyverno.scope import Unsupported
 from migrator.translate.model import PARTIAL, UNSUPPORTED, PolicyConversion, RuleStatus
+from migrator.translate.objects import binding_object, check_objects, object_name, policy_object
 
-VAP_API_VERSION = "admissionregistration.k8s.io/v1"
 WEBHOOK_API_VERSIONS = ("admissionregistration.k8s.io/v1", "admissionregistration.k8s.io/v1beta1")
 # failurePolicy and matchPolicy defaults of each webhook API version
 DEFAULTS = {
@@ -37,20 +36,6 @@ PLACEHOLDER_REASON = (
 ANNOTATION_SOURCE = "migrator.io/source"
 ANNOTATION_WEBHOOK = "migrator.io/webhook"
 ANNOTATION_PLACEHOLDER = "migrator.io/placeholder"
-_NOT_DNS = re.compile(r"[^a-z0-9.-]+")
-MAX_NAME = 253
-
-
-def object_name(configuration: str, webhook: str) -> str:
-    """A DNS-subdomain name for the policy: `<configuration>-<webhook>`, lowercased, other characters as `-`,
-    shortened with a hash suffix when longer than 253 characters."""
-    name = _NOT_DNS.sub("-", f"{configuration}-{webhook}".lower()).strip("-.") or "webhook"
-    if len(name) > MAX_NAME - len("-binding"):
-        digest = hashlib.sha256(name.encode()).hexdigest()[:10]
-        name = name[: MAX_NAME - len("-binding") - 11].rstrip("-.") + "-" + digest
-    return name
-
-
 def convert_webhook_configuration(doc: Document) -> list[PolicyConversion]:
     """One PolicyConversion per webhook of a Validating(/Mutating)WebhookConfiguration document."""
     obj = doc.obj
@@ -101,7 +86,7 @@ def _copy_rule(rule: Any, doc: Document, where: str) -> dict[str, Any]:
 
 
 def _scaffold(doc: Document, api_version: str, configuration: str, webhook: dict, where: str) -> PolicyConversion:
-    name = object_name(configuration, webhook["name"])
+    name = object_name(configuration, None, webhook["name"])
     defaults = DEFAULTS[api_version]
     rules = webhook.get("rules") or []
     if not isinstance(rules, list):
@@ -125,28 +110,21 @@ def _scaffold(doc: Document, api_version: str, configuration: str, webhook: dict
         ANNOTATION_WEBHOOK: f"ValidatingWebhookConfiguration/{configuration}/{webhook['name']}",
         ANNOTATION_PLACEHOLDER: "spec.validations[0] is a placeholder: replace it with the webhook's logic in CEL",
     }
-    policy = {
-        "apiVersion": VAP_API_VERSION,
-        "kind": "ValidatingAdmissionPolicy",
-        "metadata": {"name": name, "annotations": annotations},
-        "spec": spec,
-    }
-    binding = {
-        "apiVersion": VAP_API_VERSION,
-        "kind": "ValidatingAdmissionPolicyBinding",
-        "metadata": {"name": f"{name}-binding", "annotations": dict(annotations)},
-        "spec": {"policyName": name, "validationActions": ["Deny"]},
-    }
+    objects = [
+        policy_object(name, annotations, spec),
+        binding_object(name, name, ["Deny"], annotations),
+    ]
     notes = []
     if webhook.get("timeoutSeconds") is not None:
         notes.append("timeoutSeconds dropped: a ValidatingAdmissionPolicy runs in the API server with a CEL cost budget")
     if not rules:
         notes.append("the webhook has no rules, so the policy matches nothing")
-    return PolicyConversion(
-        source=doc.ref,
-        name=name,
-        kind="ValidatingWebhookConfiguration",
-        rules=[RuleStatus(webhook["name"], PARTIAL, PLACEHOLDER_REASON, [name, f"{name}-binding"])],
-        objects=[policy, binding],
-        notes=notes,
-    )
+    conversion = PolicyConversion(source=doc.ref, name=name, kind="ValidatingWebhookConfiguration", notes=notes)
+    try:
+        check_objects(objects)  # copied matchConditions must compile; the objects must validate
+    except Unsupported as exc:
+        conversion.rules.append(RuleStatus(webhook["name"], UNSUPPORTED, exc.reason))
+        return conversion
+    conversion.rules.append(RuleStatus(webhook["name"], PARTIAL, PLACEHOLDER_REASON, [name]))
+    conversion.objects = objects
+    return conversion
