@@ -8,6 +8,7 @@ loopback address (a local stand-in), since it would send the token in clear.
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import json
 import os
@@ -120,7 +121,7 @@ class GitHub:
         except urllib.error.URLError as exc:
             reason = getattr(exc, "reason", exc)
             raise GitHubError(self._redact(f"GitHub API {self.api} unreachable ({where}): {reason}; check --github-api and the network")) from None
-        except (TimeoutError, OSError) as exc:
+        except (TimeoutError, OSError, http.client.HTTPException) as exc:
             raise GitHubError(self._redact(f"GitHub API {self.api} unreachable ({where}): {exc}")) from None
         try:
             return json.loads(raw.decode("utf-8")) if raw.strip() else None
