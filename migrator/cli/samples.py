@@ -127,3 +127,45 @@ def from_cluster(
     if writer.preexisting:
         lines.append(f"note: {output} already held {writer.preexisting} file(s); those not overwritten are still there")
     _print(lines)
+
+
+@samples_app.command("from-kyverno-test")
+def from_kyverno_test(
+    tests: List[Path] = typer.Argument(..., help="kyverno-test.yaml files, or folders searched for them."),
+    output: Path = typer.Option(..., "-o", "--output", help=OUTPUT_HELP),
+    autogen: bool = typer.Option(
+        True, "--autogen/--no-autogen", help="Also wrap tested Pods in the controllers Kyverno autogenerates rules for."
+    ),
+    namespaces_out: Optional[Path] = typer.Option(
+        None, "--namespaces-out", help="Write the values files' namespace labels as Namespace objects (for verify --namespaces)."
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing output."),
+) -> None:
+    """Kyverno CLI tests become samples whose `response.allowed` is the test's expectation per resource
+    (any validate rule expected to fail -> false)."""
+    from migrator.outputs import check_writable, write_text_atomic
+    from migrator.samples.from_kyverno_test import KyvernoTestSummary, find_test_files, iter_samples
+    from migrator.samples.writer import open_writer
+    from migrator.sources.documents import dump_yaml
+
+    files = find_test_files([str(p) for p in tests])
+    if namespaces_out:
+        check_writable([namespaces_out], force=force)
+    summary = KyvernoTestSummary()
+    samples = list(iter_samples(files, summary, autogen))  # every test is read and checked before writing
+    with open_writer(output, force=force) as writer:
+        for sample in samples:
+            writer.write(sample.review, sample.label)
+    lines = [
+        f"read {summary.tests} Kyverno test(s)",
+        f"wrote {summary.samples} sample(s) to {output}: {summary.allowed} allowed, {summary.denied} denied, "
+        f"{summary.unknown} without a recorded decision ({summary.autogen_samples} Pod controller(s) from autogen)",
+    ]
+    for reason, n in summary.dropped.most_common():
+        lines.append(f"  results not used ({reason}): {n}")
+    lines.extend(f"note: {n}" for n in summary.notes)
+    if namespaces_out:
+        objs = [summary.namespaces[k] for k in sorted(summary.namespaces)]
+        write_text_atomic(namespaces_out, dump_yaml(objs) if objs else "", force=force)
+        lines.append(f"wrote {len(objs)} Namespace object(s) to {namespaces_out}")
+    _print(lines)
