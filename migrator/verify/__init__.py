@@ -26,8 +26,9 @@ class VerifyOptions:
     notes: list[str] = field(default_factory=list)
 
 
-def load_dispatcher(options: VerifyOptions, err: IO[str] = sys.stderr) -> Any:
+def load_dispatcher(options: VerifyOptions, err: IO[str] | None = None) -> Any:
     """Policies, params and namespaces read and compiled; compile errors are bad input (each on its own line)."""
+    err = err or sys.stderr
     from migrator.admission import build_dispatcher
     from migrator.sources.vap import load_objects, load_policy_set
 
@@ -67,8 +68,10 @@ def _load_authorizer(path: str | None) -> Any:
     return load_authorizer(path)
 
 
-def verify(options: VerifyOptions, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
+def verify(options: VerifyOptions, out: IO[str] | None = None, err: IO[str] | None = None) -> int:
     """Run verify; returns the exit code (0 all agree, 1 some disagree, 2 a sample was bad input)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
     from migrator.sources.samples import iter_samples, sample_files
     from migrator.verify.output import make_output
     from migrator.verify.results import Summary
