@@ -22,7 +22,7 @@ def find_converter() -> Callable[[list[Document]], list[Any]] | None:
     for name in CONVERTER_MODULES:
         try:
             module = importlib.import_module(name)
-        except ImportError:
+        except Exception:  # noqa: BLE001 - absent or broken translator: policies become `unknown`, analysis goes on
             continue
         fn = getattr(module, "convert_documents", None)
         if callable(fn):
