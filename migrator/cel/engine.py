@@ -1,88 +1,250 @@
-"""Compile once, evaluate many: a thin, replaceable seam over cel-python.
+"""Compile once, evaluate many: the Kubernetes CEL environment (parse -> check -> closures).
 
-(First cut: plain cel-python. The Kubernetes libraries and cel-go fixes plug in behind this interface.)
+cel-python supplies the value classes (celpy.celtypes); parsing, type checking and evaluation follow cel-go
+(see parser.py, checker.py, interpreter.py, runtime.py for the sources each part follows). The libraries in
+migrator/cel/library are wired in by registry.py.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional, Union
 
-import celpy
-from celpy import celtypes
+from migrator.cel import ast as A
+from migrator.cel import runtime as R
+from migrator.cel import types as T
+from migrator.cel.checker import (
+    STANDARD, TYPE_IDENTS, Checker, CheckError, Decl, Subs, assignable, format_type, validate_homogeneous_literals,
+)
+from migrator.cel.errors import CompileError, EvaluationError
+from migrator.cel.interpreter import COST, Compiler, CostExceeded
+from migrator.cel.parser import ParseError, parse
+from migrator.cel.registry import Registry, load_registry
 
 logging.getLogger("celpy").setLevel(logging.CRITICAL)
 
+# Kubernetes PerCallLimit (k8s.io/apiserver pkg/apis/cel/config.go): cost budget of one expression evaluation.
+PER_CALL_LIMIT = 1_000_000
 
-class CompileError(Exception):
-    """The expression does not parse or type-check, as the API server would reject it at admission time."""
-
-    def __init__(self, message: str, expr: str, position: int | None = None) -> None:
-        self.message = message
-        self.expr = expr
-        self.position = position
-        super().__init__(message)
-
-
-class EvaluationError(Exception):
-    """The expression failed at run time (no such key, overflow, budget exceeded, ...)."""
+TypeSpec = Union[str, T.CelType, Mapping[str, Any]]
 
 
 class Program:
-    """A compiled expression, reusable across activations."""
+    """A compiled expression, reusable across activations (thread-compatible: evaluate builds its own frame)."""
 
-    def __init__(self, expr: str, runner: Any) -> None:
+    def __init__(self, expr: str, fn: Any, result_type: T.CelType, cost_limit: int) -> None:
         self.expr = expr
-        self._runner = runner
+        self._fn = fn
+        self.type = result_type
+        self.cost_limit = cost_limit
+
+    @property
+    def type_name(self) -> str:
+        return format_type(self.type)
 
     def evaluate(self, activation: Mapping[str, Any]) -> Any:
+        """Evaluate with CEL values bound to the declared variables; raises EvaluationError."""
+        act = dict(activation)
+        act[COST] = [self.cost_limit]
         try:
-            result = self._runner.evaluate(dict(activation))
-        except celpy.CELEvalError as exc:
-            raise EvaluationError(str(exc.args[0] if exc.args else exc)) from None
-        except (TypeError, ValueError, ArithmeticError, KeyError, IndexError) as exc:
-            raise EvaluationError(str(exc)) from None
-        if isinstance(result, celpy.CELEvalError):
-            raise EvaluationError(str(result.args[0] if result.args else result))
-        return result
+            return self._fn(act)
+        except EvaluationError:
+            raise
+        except RecursionError:
+            raise EvaluationError("evaluation recursion limit exceeded") from None
+        except (TypeError, ValueError, ArithmeticError, KeyError, IndexError, AttributeError) as exc:
+            raise EvaluationError(str(exc) or type(exc).__name__) from None
+
+
+class LazyVariables:
+    """The `variables` value of a ValidatingAdmissionPolicy: each variable is evaluated on first access, in the
+    activation it is bound into, and cached (value or error) for the rest of that evaluation.
+
+        lazy = LazyVariables({"name": program, ...}, activation)   # activation["variables"] = lazy (done here)
+    An error in a variable surfaces where the variable is used, as in the API server (composition.go).
+    """
+
+    cel_type_name = "kubernetes.variables"
+
+    def __init__(self, programs: Mapping[str, Program], activation: dict[str, Any]) -> None:
+        self._programs = dict(programs)
+        self._activation = activation
+        self._cache: dict[str, tuple[bool, Any]] = {}
+        activation["variables"] = self
+
+    def cel_has(self, name: str) -> bool:
+        return name in self._programs
+
+    def cel_select(self, name: str) -> Any:
+        hit = self._cache.get(name)
+        if hit is None:
+            program = self._programs.get(name)
+            if program is None:
+                raise EvaluationError(f"no such key: {name}")
+            self._cache[name] = (False, EvaluationError(f"variable {name!r} refers to itself"))
+            try:
+                hit = (True, program.evaluate(self._activation))
+            except EvaluationError as exc:
+                hit = (False, exc)
+            self._cache[name] = hit
+        ok, value = hit
+        if ok:
+            return value
+        raise EvaluationError(str(value))
+
+    def __getitem__(self, name: str) -> Any:
+        return self.cel_select(name)
+
+
+def _const(e: A.Expr) -> tuple[bool, Any]:
+    if isinstance(e, A.Const):
+        return True, e.value
+    return False, None
+
+
+def _constant_validators(registry: Registry) -> dict[str, Any]:
+    """1.29+ AST validators (duration, timestamp and regex literals) plus the libraries' own validators."""
+
+    def check_duration(call: A.Call, checker: Checker) -> None:
+        if call.target is None and len(call.args) == 1:
+            ok, v = _const(call.args[0])
+            if ok and isinstance(v, str):
+                try:
+                    R.parse_duration(v)
+                except ValueError:
+                    raise CheckError(f"duration validation failed. Reason: invalid duration '{v}'", call.pos) from None
+
+    def check_timestamp(call: A.Call, checker: Checker) -> None:
+        if call.target is None and len(call.args) == 1:
+            ok, v = _const(call.args[0])
+            if ok and isinstance(v, str):
+                try:
+                    R.parse_timestamp(v)
+                except ValueError:
+                    raise CheckError(f"timestamp validation failed. Reason: invalid timestamp '{v}'",
+                                     call.pos) from None
+
+    def check_regex(call: A.Call, checker: Checker) -> None:
+        pattern = call.args[0] if call.target is not None else (call.args[1] if len(call.args) > 1 else None)
+        if pattern is None:
+            return
+        ok, v = _const(pattern)
+        if ok and isinstance(v, str):
+            try:
+                R.compile_re2(v)
+            except EvaluationError as exc:
+                raise CheckError(f"regex validation failed. Reason: {exc}", pattern.pos) from None
+
+    validators: dict[str, Any] = {"duration": check_duration, "timestamp": check_timestamp, "matches": check_regex}
+    for name, fns in registry.constant_validators.items():
+        def library_check(call: A.Call, checker: Checker, _fns: list = fns, _name: str = name) -> None:
+            consts = [_const(a) for a in call.args]
+            if not all(ok for ok, _v in consts):
+                return
+            values = [v for _ok, v in consts]
+            for fn in _fns:
+                try:
+                    fn(*values)
+                except (ValueError, EvaluationError) as exc:
+                    raise CheckError(f"{_name} validation failed. Reason: {exc}", call.pos) from None
+                except TypeError:
+                    continue
+
+        previous = validators.get(name)
+        if previous is not None:
+            def both(call: A.Call, checker: Checker, _a: Any = previous, _b: Any = library_check) -> None:
+                _a(call, checker)
+                _b(call, checker)
+
+            validators[name] = both
+        else:
+            validators[name] = library_check
+    return validators
+
+
+# Typed request (kubernetes.AdmissionRequest, k8s.io/apiserver pkg/admission/plugin/cel/compile.go
+# buildRequestType); other objects stay dyn as the API server declares them for unstructured input.
+OBJECT_TYPES: dict[str, dict[str, str]] = {
+    "kubernetes.GroupVersionKind": {"group": "string", "version": "string", "kind": "string"},
+    "kubernetes.GroupVersionResource": {"group": "string", "version": "string", "resource": "string"},
+    "kubernetes.UserInfo": {"username": "string", "uid": "string", "groups": "list(string)",
+                            "extra": "map(string, list(string))"},
+    "kubernetes.AdmissionRequest": {
+        "kind": "kubernetes.GroupVersionKind", "resource": "kubernetes.GroupVersionResource",
+        "subResource": "string", "requestKind": "kubernetes.GroupVersionKind",
+        "requestResource": "kubernetes.GroupVersionResource", "requestSubResource": "string", "name": "string",
+        "namespace": "string", "operation": "string", "userInfo": "kubernetes.UserInfo", "dryRun": "bool",
+        "options": "dyn",
+    },
+}
 
 
 class Environment:
-    """Declared variables (name -> CEL type name) plus the Kubernetes function libraries."""
+    """Declared variables (name -> CEL type name) plus the Kubernetes function libraries.
 
-    def __init__(self, variables: Mapping[str, str] | None = None) -> None:
+    variables: {"object": "dyn", "request": "kubernetes.AdmissionRequest", "variables": {"a": "bool"}, ...};
+    a mapping as the type declares an object type with those fields (unknown fields are compile errors).
+    cost_limit: evaluation budget per call (Kubernetes PerCallLimit by default).
+    """
+
+    def __init__(self, variables: Optional[Mapping[str, TypeSpec]] = None, *, cost_limit: int = PER_CALL_LIMIT,
+                 registry: Optional[Registry] = None) -> None:
         self.variables = dict(variables or {})
-        self._env = celpy.Environment()
-        from migrator.cel.registry import load_registry
+        self.cost_limit = cost_limit
+        self.registry = registry if registry is not None else load_registry()
+        self._object_fields: dict[str, dict[str, T.CelType]] = {
+            name: {f: T.parse_type(t) for f, t in fields.items()} for name, fields in OBJECT_TYPES.items()
+        }
+        self._declared: dict[str, T.CelType] = {}
+        for name, spec in self.variables.items():
+            self._declared[name] = self._declare(name, spec)
+        self._functions: dict[tuple[str, bool], list[Decl]] = {k: list(v) for k, v in STANDARD.items()}
+        for (fname, member), bounds in self.registry.functions.items():
+            decls = self._functions.setdefault((fname, member), [])
+            for b in bounds:
+                decls.append(Decl(fname, b.param_types, b.result_type, member))
+        self._type_idents = dict(TYPE_IDENTS)
+        for tname in self.registry.types:
+            self._type_idents[tname] = T.CelType(tname)
+        self._validators = _constant_validators(self.registry)
 
-        self._functions = _library_functions(load_registry())
+    def _declare(self, name: str, spec: TypeSpec) -> T.CelType:
+        if isinstance(spec, T.CelType):
+            return spec
+        if isinstance(spec, str):
+            return T.parse_type(spec)
+        type_name = "kubernetes.variables" if name == "variables" else f"kubernetes.{name}"
+        self._object_fields[type_name] = {f: self._declare(f, t) if not isinstance(t, Mapping) else
+                                          self._declare(f"{name}.{f}", t) for f, t in spec.items()}
+        return T.CelType(type_name)
 
-    def compile(self, expr: str) -> Program:
+    def check(self, expr: str) -> tuple[A.Expr, Checker, T.CelType]:
         try:
-            ast = self._env.compile(expr)
-        except celpy.CELParseError as exc:
-            raise CompileError(str(exc), expr) from None
-        return Program(expr, self._env.program(ast, functions=self._functions))
+            tree = parse(expr)
+        except ParseError as exc:
+            raise CompileError(exc.message, expr, exc.pos) from None
+        checker = Checker(self._declared, self._functions, self._type_idents, self._object_fields, self._validators)
+        try:
+            result = checker.check(tree)
+            validate_homogeneous_literals(tree, checker.types, checker.mappings)
+        except CheckError as exc:
+            raise CompileError(exc.message, expr, exc.pos) from None
+        except RecursionError:
+            raise CompileError("expression recursion limit exceeded", expr, 0) from None
+        return tree, checker, result
+
+    def compile(self, expr: str, result_type: Optional[str] = None) -> Program:
+        """Parse, type-check and compile; result_type ("bool", "string") is enforced like the API server does."""
+        tree, checker, rtype = self.check(expr)
+        if result_type is not None:
+            want = T.parse_type(result_type)
+            if not assignable(want, rtype, Subs()):
+                raise CompileError(f"must evaluate to {result_type}, found '{format_type(rtype)}'", expr, 0)
+        try:
+            fn = Compiler(checker.refs, self.registry).compile(tree)
+        except EvaluationError as exc:
+            raise CompileError(str(exc), expr, tree.pos) from None
+        return Program(expr, fn, rtype, self.cost_limit)
 
 
-def _library_functions(registry: Any) -> dict[str, Any]:
-    """Interim wiring on plain cel-python: one dispatcher per library function name (first matching overload)."""
-    functions: dict[str, Any] = {}
-    names = {name for name, _member in registry.functions}
-    for name in names:
-        candidates = registry.overloads(name, True) + registry.overloads(name, False)
-
-        def dispatch(*args: Any, _c: list = candidates, _n: str = name) -> Any:
-            for bound in _c:
-                if bound.accepts(args):
-                    result = bound.overload.impl(*args)
-                    if isinstance(result, celpy.CELEvalError):
-                        raise EvaluationError(str(result.args[0] if result.args else result))
-                    return result
-            raise EvaluationError(f"no such overload: {_n}")
-
-        functions[name] = dispatch
-    return functions
-
-
-__all__ = ["CompileError", "Environment", "EvaluationError", "Program", "celtypes"]
+__all__ = ["CompileError", "CostExceeded", "Environment", "EvaluationError", "LazyVariables", "Program"]
