@@ -25,7 +25,7 @@ GITHUB_BODY_LIMIT = 65536  # characters GitHub accepts in a pull request body
 DISAGREEMENT_LIMIT = 50
 MARKER = "<!-- migrator:pr"
 
-KYVERNO_POLICY_KINDS = ("ClusterPolicy", "Policy")
+KYVERNO_POLICY_KINDS = ("ClusterPolicy", "Policy", "ValidatingPolicy", "NamespacedValidatingPolicy")
 WEBHOOK_KINDS = ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration")
 
 
@@ -59,6 +59,22 @@ def code(value: Any) -> str:
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def first_sentence(text: str, limit: int = 200) -> str:
+    """The finding itself, without the remedy analyze appends: text up to the first `. ` or `: ` outside brackets."""
+    text = " ".join(str(text).split())
+    depth, cut = 0, len(text)
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+        elif ch in ".:" and depth == 0 and text[i + 1 : i + 2] == " ":
+            cut = i
+            break
+    head = text[:cut].rstrip(".")
+    return head if len(head) <= limit else head[: limit - 1].rstrip() + "…"
 
 
 def plural(n: int, singular: str, many: str | None = None) -> str:
@@ -188,6 +204,7 @@ def _verification_context(verify: VerifyReport | None) -> dict[str, Any] | None:
                 {
                     "sample": sample,
                     "uid": result.get("uid"),
+                    "message": result.get("message") or "",
                     "expected": _decision(result.get("expected_allowed")),
                     "actual": _decision(result.get("allowed")),
                     "violations": violations,
@@ -248,12 +265,17 @@ def _analysis_context(analyze: AnalyzeReport | None, conversion: dict[str, Any])
             "severity": finding.get("severity") or "info",
             "target": target,
             "message": finding.get("message") or "",
+            "summary": first_sentence(finding.get("message") or ""),
             "failurePolicy": None,
         }
         key = _finding_policy_key(target)
         if key is not None:
             if key in converted:
-                entry["how"] = f"the policy is converted ({converted[key]['status']}) and enforced in the API server"
+                entry["how"] = (
+                    "converted in full: the API server enforces it without a webhook call"
+                    if converted[key]["status"] == "converted"
+                    else "converted in part: the converted rules no longer need the webhook"
+                )
                 addressed.append(entry)
             continue
         parts = target.split("/")
@@ -293,7 +315,19 @@ def _analysis_context(analyze: AnalyzeReport | None, conversion: dict[str, Any])
             reduced.append(entry)
     order = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
     sort_key = lambda f: (order.get(f["severity"], 5), f["target"], f["id"])  # noqa: E731
-    return {"addressed": sorted(addressed, key=sort_key), "reduced": sorted(reduced, key=sort_key), "blocking": blocking}
+    grouped: dict[str, dict[str, Any]] = {}
+    for f in sorted(reduced, key=sort_key):
+        group = grouped.setdefault(
+            f["target"],
+            {"target": f["target"], "failurePolicy": f["failurePolicy"], "how": f["how"], "blocking": f.get("blocking", []), "findings": []},
+        )
+        group["findings"].append(f)
+    return {
+        "addressed": sorted(addressed, key=sort_key),
+        "reduced": sorted(reduced, key=sort_key),
+        "reduced_by_target": list(grouped.values()),
+        "blocking": blocking,
+    }
 
 
 def _command(options: Options, rollout: str) -> str:
@@ -366,6 +400,14 @@ def _needs_human(plan: Plan, inputs: Inputs, conversion: dict[str, Any], verific
     return items
 
 
+def _rollback_command(bindings: list[str]) -> str | None:
+    if not bindings:
+        return None
+    if len(bindings) <= 3:
+        return "kubectl delete validatingadmissionpolicybinding " + " ".join(bindings)
+    return "kubectl delete validatingadmissionpolicybinding \\\n" + " \\\n".join(f"    {b}" for b in bindings)
+
+
 def build_context(plan: Plan, inputs: Inputs, options: Options) -> dict[str, Any]:
     conversion = _conversion_context(plan, inputs)
     verification = _verification_context(inputs.verify)
@@ -396,7 +438,7 @@ def build_context(plan: Plan, inputs: Inputs, options: Options) -> dict[str, Any
         },
         "bindings": bindings,
         "policies_vap": sorted({d.name for m in inputs.manifests for d in m.policies}),
-        "rollback_command": "kubectl delete validatingadmissionpolicybinding " + " ".join(bindings) if bindings else None,
+        "rollback_command": _rollback_command(bindings),
         "conversion": conversion,
         "verification": verification,
         "analysis": analysis,

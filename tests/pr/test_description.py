@@ -50,10 +50,13 @@ def test_description_content(ws, run_cli, h):
     # Findings addressed: the converted policy's own finding; Kyverno's fail-closed webhook is only reduced
     # because verify-images and require-team-label are not converted in full.
     assert "| info | migratable | `ClusterPolicy/disallow-latest-tag` |" in text
-    assert "fail-closed-unavailable on `" + h.KYVERNO_WEBHOOK + "`" in text
+    reduced = text.split("Reduced, not removed:", 1)[1].split("## Rollout")[0]
+    assert reduced.lstrip().startswith("- `" + h.KYVERNO_WEBHOOK + "` (failurePolicy Fail)")
+    assert "  - **critical** fail-closed-unavailable: failurePolicy Fail and kyverno/kyverno-svc has no ready endpoint" in reduced
     assert "still needed by ClusterPolicy/require-team-label, ClusterPolicy/verify-images" in text
     assert "image-registry-guard" not in text  # not Kyverno's, not converted: not addressed
     # Rollout and rollback.
+    assert "| info | migratable | `ClusterPolicy/disallow-latest-tag` | converts fully to ValidatingAdmissionPolicy | converted in full" in text
     assert "the bindings start at **audit** (`[Audit]`)" in text
     assert "--rollout warn" in text and "--rollout deny" in text
     assert "kubectl delete validatingadmissionpolicybinding disallow-latest-tag-binding require-team-label-binding" in text
@@ -120,3 +123,24 @@ def test_markdown_filters():
     assert code("plain") == "`plain`"
     assert code("has `tick`") == "`` has `tick` ``"  # CommonMark strips one space on each side
     assert code("x``y") == "```x``y```"
+
+
+def test_first_sentence_keeps_the_finding_and_drops_the_remedy():
+    from migrator.pr.description import first_sentence
+
+    assert first_sentence("timeoutSeconds is 10, above 5s: every request can stall. Set timeoutSeconds: 3.") == (
+        "timeoutSeconds is 10, above 5s"
+    )
+    assert first_sentence("3 failed calls (timeout: 1, tls: 2). Fix it") == "3 failed calls (timeout: 1, tls: 2)"
+    assert first_sentence("p99 is 8.44s over 830 calls") == "p99 is 8.44s over 830 calls"
+
+
+def test_verify_result_message_is_shown_for_a_disagreement(ws, run_cli, h):
+    import json as _json
+
+    data = _json.loads(_json.dumps(h.VERIFY))
+    data["results"][1]["violations"] = []
+    data["results"][1]["message"] = 'pods "p" is forbidden: ValidatingAdmissionPolicy \'x\' denied request: no `latest`'
+    ws.verify.write_text(_json.dumps(data))
+    text = _description(_dry(ws, run_cli).out)
+    assert "users would see `` pods \"p\" is forbidden: ValidatingAdmissionPolicy 'x' denied request: no `latest` ``" in text
