@@ -203,7 +203,7 @@ def _xtext_scientific(v: float) -> str:
         mant, _, exp = f"{abs(v):.6e}".partition("e")
         e = int(exp)
         exp_text = ("-" if e < 0 else "") + f"{abs(e):02d}"
-        text = ("-" if v < 0 else "") + mant + "\u202f×\u202f10" + exp_text.translate(_SUPERSCRIPT)
+        text = ("-" if v < 0 else "") + mant + "×10" + exp_text.translate(_SUPERSCRIPT)
     return text.rjust(6)
 
 
