@@ -22,6 +22,13 @@ from migrator.outputs import write_text_atomic
 STREAM_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 
 
+def _file_mode() -> int:
+    """The mode a plain open() would give a new file (temporary files are created 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def is_stream_target(path: str | os.PathLike) -> bool:
     """FILE.jsonl (or .ndjson, optionally .gz) is a stream; anything else names a folder."""
     return str(path).endswith(STREAM_SUFFIXES)
@@ -68,6 +75,7 @@ class DirectoryWriter(SampleWriter):
                 "or choose an empty folder"
             )
         self.preexisting = len(existing)
+        self._mode = _file_mode()
         try:
             self.target.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -78,7 +86,8 @@ class DirectoryWriter(SampleWriter):
         name = f"{self.written:06d}-{label}.json"
         text = json.dumps(review, indent=1, ensure_ascii=False) + "\n"
         try:
-            write_text_atomic(self.target / name, text, force=True)
+            path = write_text_atomic(self.target / name, text, force=True)
+            os.chmod(path, self._mode)
         except OSError as exc:
             raise OutputError(f"{self.target / name}: cannot write: {exc.strerror or exc}") from None
         return name
@@ -126,6 +135,7 @@ class StreamWriter(SampleWriter):
                 self._gz.close()
             self._raw.flush()
             os.fsync(self._raw.fileno())
+            os.fchmod(self._raw.fileno(), _file_mode())
             self._raw.close()
             os.replace(self._tmp, self.target)
         except OSError as exc:

@@ -314,3 +314,16 @@ def test_cli_reports_truncated_gzip(tmp_path, capsys):
     code, stdout, _ = run(capsys, "samples", "from-audit", str(logs), "-o", str(tmp_path / "o.jsonl"))
     assert code == 0
     assert "audit.log.1.gz: gzip stream ends early" in stdout
+
+
+def test_outputs_are_readable_like_any_new_file(tmp_path, capsys):
+    old = os.umask(0o022)
+    try:
+        run(capsys, "samples", "from-audit", str(AUDIT_LOG), "-o", str(tmp_path / "d"))
+        run(capsys, "samples", "from-audit", str(AUDIT_LOG), "-o", str(tmp_path / "s.jsonl"))
+    finally:
+        os.umask(old)
+    first = sorted((tmp_path / "d").iterdir())[0]
+    assert first.stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "s.jsonl").stat().st_mode & 0o777 == 0o644
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
