@@ -36,10 +36,14 @@ class Context:
     policies: list[KyvernoPolicy] = field(default_factory=list)
     services: dict[tuple[str, str], KubeObject] = field(default_factory=dict)
     namespaces: dict[str, KubeObject] = field(default_factory=dict)
+    _by_kind_ns: dict[tuple[str, str], list[KubeObject]] = field(default_factory=dict, repr=False)
+    _samples: dict[tuple[str, str], list] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, inventory: Inventory, options: Options) -> "Context":
         ctx = cls(inventory, options)
+        for obj in inventory.objects:
+            ctx._by_kind_ns.setdefault((obj.kind, obj.namespace or "default"), []).append(obj)
         for obj in inventory.of_kind("Service"):
             if obj.group == "":
                 ctx.services.setdefault((obj.namespace or "default", obj.name), obj)
@@ -81,15 +85,25 @@ class Context:
         if not isinstance(selector, dict) or not selector:
             return []
         out = []
-        for obj in self.inventory.of_kind(*WORKLOAD_KINDS):
-            if obj.group != "apps" or (obj.namespace or "default") != ref.namespace:
-                continue
-            if labels_contain(pod_template_labels(obj), selector):
-                out.append(obj)
+        for kind in WORKLOAD_KINDS:
+            for obj in self.in_namespace(kind, ref.namespace):
+                if obj.group == "apps" and labels_contain(pod_template_labels(obj), selector):
+                    out.append(obj)
         return out
 
     def in_namespace(self, kind: str, namespace: str) -> list[KubeObject]:
-        return [o for o in self.inventory.of_kind(kind) if (o.namespace or "default") == namespace]
+        return self._by_kind_ns.get((kind, namespace), [])
+
+    def samples_named(self, webhook_name: str, *metric_names: str) -> list:
+        """(scrape source, Sample) of the given metric names whose `name` label is `webhook_name`, every scrape."""
+        if self._samples is None:
+            self._samples = {}
+            for scrape in self.inventory.scrapes:
+                for sample in scrape.samples:
+                    label = sample.labels.get("name")
+                    if label is not None:
+                        self._samples.setdefault((sample.name, label), []).append((scrape.source, sample))
+        return [hit for metric in metric_names for hit in self._samples.get((metric, webhook_name), [])]
 
 
 def pod_template_labels(workload: KubeObject) -> dict[str, str]:

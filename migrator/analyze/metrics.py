@@ -41,7 +41,7 @@ def check(ctx: Context) -> list[Finding]:
 
 
 def _samples(ctx: Context, wh: Webhook, *names: str) -> list[tuple[str, Sample]]:
-    return [(sc.source, s) for sc in ctx.inventory.scrapes for s in sc.named(*names) if sample_is_for(s, wh)]
+    return [(src, s) for src, s in ctx.samples_named(wh.name, *names) if sample_is_for(s, wh)]
 
 
 def calling_errors(ctx: Context, wh: Webhook) -> list[Finding]:

@@ -239,11 +239,13 @@ def _is_json_line(line: str) -> bool:
 
 
 def _read_lines(inventory: Inventory, text: str, path: str, now: datetime) -> None:
-    """Log-ish files: each line is an audit event (JSON with apiVersion audit.k8s.io/v1) or log text."""
+    """Log-ish files: each line is an audit event (JSON with apiVersion audit.k8s.io/v1) or log text.
+
+    Only lines that mention a failed webhook call are kept: nothing else in a log is read, and logs are large."""
     for lineno, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line:
+        if not _MARKER.search(raw):
             continue
+        line = raw.strip()
         if line.startswith("{"):
             try:
                 obj = json.loads(line)
@@ -263,6 +265,7 @@ def _read_lines(inventory: Inventory, text: str, path: str, now: datetime) -> No
         inventory.log_lines.append(LogLine(line, klog_timestamp(line, now), path, lineno))
 
 
+_MARKER = re.compile(r"failed calling webhook", re.I)
 MESSAGE_FIELDS = ("message", "@message", "log", "msg")
 TIME_FIELDS = ("@timestamp", "timestamp", "time", "ts")
 FAILED_CALL_MARKER = "failed calling webhook"
