@@ -167,6 +167,15 @@ class Subs:
         return CelType(t.name, tuple(self.substitute(p, free_to_dyn) for p in t.params))
 
 
+def _params_of(t: CelType) -> list[str]:
+    if t.is_param:
+        return [t.name]
+    out: list[str] = []
+    for p in t.params:
+        out.extend(_params_of(p))
+    return out
+
+
 def assignable(param: CelType, arg: CelType, subs: Subs, object_types: frozenset = frozenset()) -> bool:
     param = subs.resolve(param)
     arg = subs.resolve(arg)
@@ -469,7 +478,12 @@ class Checker:
             subs.map.update(self.mappings.map)
             # fresh type parameters per overload use
             if all(assignable(p, a, subs, self.object_types) for p, a in zip(decl.params, arg_ts)):
-                results.append(subs.substitute(decl.result))
+                # declaration parameters left unbound become fresh checker variables, bound later by
+                # literals and other calls (cel-go instantiates overload type params the same way)
+                for pname in _params_of(decl.result):
+                    if subs.resolve(CelType(pname)).is_param and not subs.resolve(CelType(pname)).name.startswith("_"):
+                        subs.map[subs.resolve(CelType(pname)).name] = self.fresh()
+                results.append(subs.substitute(decl.result, free_to_dyn=False))
                 for k, v in subs.map.items():
                     if k.startswith("_") and k not in self.mappings.map:
                         self.mappings.map[k] = v

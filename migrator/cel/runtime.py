@@ -212,18 +212,17 @@ def map_lookup(m: Any, key: Any) -> tuple[bool, Any]:
             return (True, m[key]) if key in m else (False, None)
         except TypeError:
             return False, None
-    try:
+    if k == K_STRING:
         v = dict.get(m, key, _MISSING)
-    except TypeError:
-        return False, None
-    if v is _MISSING:
-        return False, None
-    if k != K_STRING and any(kind(mk) == K_BOOL for mk in m.keys()):
-        for mk, mv in m.items():
-            if kind(mk) != K_BOOL and kind(mk) != K_STRING and int(mk) == int(key):
-                return True, mv
-        return False, None
-    return True, v
+        return (False, None) if v is _MISSING else (True, v)
+    # numeric keys: int, uint and integral double keys are the same key (celtypes' own __eq__ refuses to
+    # compare IntType with UintType, so compare plain integers)
+    n = int(key)
+    for mk, mv in m.items():
+        kk = kind(mk)
+        if (kk == K_INT or kk == K_UINT) and int(mk) == n:
+            return True, mv
+    return False, None
 
 
 _MISSING = object()

@@ -1,0 +1,117 @@
+"""Type checking: what cel-go's checker and the Kubernetes AST validators reject is a CompileError.
+
+Sources: google/cel-go checker/checker.go and checker/errors.go (messages), cel/validator.go (homogeneous
+aggregate literals; duration, timestamp and regex literal validators), and Kubernetes
+k8s.io/apiserver pkg/cel/environment/base.go (which of these the API server enables).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from migrator.cel import CompileError, Environment
+
+from celtest import value
+
+
+def compile_error(expr: str, **decls: str) -> CompileError:
+    with pytest.raises(CompileError) as info:
+        Environment(decls).compile(expr)
+    return info.value
+
+
+@pytest.mark.parametrize(
+    "expr, name",
+    [
+        ("math.greatest(1, 2)", "math"),  # ext.Math is not in the Kubernetes environment
+        ("base64.encode(b'a')", "base64"),  # ext.Encoders neither
+        ("cel.bind(x, 1, x)", "cel"),  # ext.Bindings neither
+        ("regex.replace('a', 'a', 'b')", "regex"),  # ext.Regex neither
+        ("undeclared + 1", "undeclared"),
+    ],
+)
+def test_undeclared_reference(expr, name):
+    err = compile_error(expr)
+    assert f"undeclared reference to '{name}'" in err.message
+
+
+def test_string_reverse_is_not_declared_for_strings():
+    # strings version 3 adds reverse(); Kubernetes enables version 2 (reverse exists only for lists, ext.Lists)
+    assert "reverse" in compile_error("'abc'.reverse()").message
+
+
+@pytest.mark.parametrize("expr", ["1 + 'a'", "'a' < 1", "1 == 1u", "size(1)", "!1", "-'a'", "true ? 1 : 'a'"])
+def test_no_matching_overload(expr):
+    assert "found no matching overload" in compile_error(expr).message
+
+
+def test_wrong_arity():
+    assert "found no matching overload for 'size'" in compile_error("size('a', 'b')").message
+
+
+@pytest.mark.parametrize("expr", ["[1, 'a']", "{'a': 1, 'b': 'c'}", "{1: 1, 2u: 2}", "[1, x]"])
+def test_heterogeneous_aggregate_literals_rejected(expr):
+    # cel.HomogeneousAggregateLiterals (Kubernetes 1.0+): elements must have equivalent types; dyn is not int.
+    assert "expected type" in compile_error(expr, x="dyn").message
+
+
+def test_homogeneous_literal_exemption_inside_format():
+    # cel/validator.go: literals inside format() arguments are exempt (ext/strings.go sets the exemption)
+    assert value("'%s %d'.format(['a', 1])") == "a 1"
+
+
+def test_empty_literals_unify_with_later_elements():
+    assert value("[[], [1]]") == [[], [1]]
+    assert value("[{}, {'a': 1}]") == [{}, {"a": 1}]
+
+
+@pytest.mark.parametrize(
+    "expr", ["duration('1x')", "timestamp('2023-13-01T00:00:00Z')", "'a'.matches('(')", "matches('a', '[')"]
+)
+def test_constant_literal_validators(expr):
+    # Kubernetes 1.29: cel.ValidateDurationLiterals/ValidateTimestampLiterals/ValidateRegexLiterals
+    compile_error(expr)
+
+
+def test_non_constant_invalid_pattern_is_a_runtime_error():
+    from migrator.cel import EvaluationError, to_cel
+
+    program = Environment({"p": "dyn"}).compile("'a'.matches(p)")
+    with pytest.raises(EvaluationError):
+        program.evaluate({"p": to_cel("(")})
+
+
+def test_dyn_variables_check_permissively():
+    Environment({"x": "dyn"}).compile("x.a.b + 1 == x.c && x[0] in x.list")
+
+
+def test_result_type_enforced():
+    Environment().compile("1 < 2", result_type="bool")
+    Environment({"x": "dyn"}).compile("x.y", result_type="bool")  # dyn may be bool at run time
+    with pytest.raises(CompileError):
+        Environment().compile("'a'", result_type="bool")
+
+
+def test_comprehension_range_must_be_list_or_map():
+    assert "cannot be range of a comprehension" in compile_error("1.all(x, x > 0)").message
+
+
+def test_typed_request_fields():
+    # kubernetes.AdmissionRequest (pkg/admission/plugin/cel/compile.go buildRequestType)
+    env = Environment({"request": "kubernetes.AdmissionRequest"})
+    env.compile("request.userInfo.groups.exists(g, g == 'system:masters') && request.operation == 'CREATE'")
+    with pytest.raises(CompileError, match="undefined field 'nope'"):
+        env.compile("request.nope")
+
+
+def test_typed_variables():
+    env = Environment({"variables": {"ok": "bool"}})
+    env.compile("variables.ok || false")
+    with pytest.raises(CompileError, match="undefined field 'missing'"):
+        env.compile("variables.missing")
+
+
+def test_error_position_is_line_and_column():
+    err = compile_error("true &&\n  math.abs(1) > 0")
+    assert (err.line, err.column) == (2, 3)
+    assert str(err).startswith("2:3: ")
