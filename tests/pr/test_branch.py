@@ -223,3 +223,41 @@ def test_missing_identity_is_a_clear_error(ws, run_cli, monkeypatch):
         return
     assert result.code == 2 and "identity" in result.err
     assert ws.refs() == refs
+
+
+def test_local_hooks_do_not_run_for_the_generated_commit(ws, run_cli):
+    hooks = ws.repo / ".git" / "hooks"
+    marker = ws.root / "hook-ran"
+    for name in ("pre-commit", "commit-msg", "post-checkout", "post-commit"):
+        hook = hooks / name
+        hook.write_text(f"#!/bin/sh\necho {name} >> '{marker}'\nexit 1\n")
+        hook.chmod(0o755)
+    before = ws.snapshot()
+    result = run_cli(ws.args())
+    assert result.code == 0, result.err
+    assert not marker.exists()
+    assert ws.snapshot() == before
+
+
+def test_dest_ignored_by_gitignore_is_still_committed(ws, run_cli):
+    (ws.repo / ".gitignore").write_text("policies/\n")
+    ws.git("add", ".gitignore")
+    ws.git("commit", "-q", "-m", "ignore policies")
+    result = run_cli(ws.args("--base", "main", "--branch", "ignored"))
+    assert result.code == 0, result.err
+    assert "policies/vap/disallow-latest-tag.yaml" in ws.git("ls-tree", "-r", "--name-only", "ignored")
+
+
+def test_files_already_under_dest_are_kept_and_listed(ws, run_cli):
+    (ws.repo / "policies" / "vap").mkdir()
+    (ws.repo / "policies" / "vap" / "legacy.yaml").write_text("# hand-written\n")
+    (ws.repo / "policies" / "vap" / "disallow-latest-tag.yaml").write_text("# old version\n")
+    ws.git("add", "policies")
+    ws.git("commit", "-q", "-m", "legacy")
+    ws.git("push", "-q", "origin", "main")  # --base main means origin/main when it exists
+    result = run_cli(ws.args("--base", "main", "--dry-run"))
+    assert "  update    policies/vap/disallow-latest-tag.yaml" in result.out
+    assert "  kept      policies/vap/legacy.yaml" in result.out
+    assert "policies/vap/legacy.yaml is under policies/vap/ but not produced by this conversion" in result.out
+    assert run_cli(ws.args("--base", "main", "--branch", "k")).code == 0
+    assert ws.git("show", "k:policies/vap/legacy.yaml") == "# hand-written"
