@@ -207,6 +207,9 @@ def _read_json(inventory: Inventory, text: str, path: str, now: datetime) -> Non
         for value, line in values:
             inventory.add_object(value, path, line)
         return
+    if isinstance(value, dict) and not ("kind" in value and "apiVersion" in value) and "\n" not in stripped:
+        _read_lines(inventory, text, path, now)  # a one-line JSON log file
+        return
     for obj in value if isinstance(value, list) else [value]:
         inventory.add_object(obj, path, 1)
 
@@ -308,12 +311,21 @@ def unescape_quotes(text: str) -> str:
 _KLOG_HEADER = re.compile(r"^[IWEF](\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s")
 
 
+_LINE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))\s+(?:(?:stdout|stderr)\s+[FP]\s+)?")
+
+
 def klog_timestamp(line: str, now: datetime) -> datetime | None:
     """klog's header `E1124 10:15:30.123456 ...` has no year: take `now`'s year, or the year before when that
-    date would lie after `now`."""
+    date would lie after `now`. Lines from `kubectl logs --timestamps` or CRI log files (/var/log/pods) start with
+    an RFC 3339 time (and `stderr F`): the klog header after it still wins; without one, that time is used."""
     m = _KLOG_HEADER.match(line)
     if not m:
-        return None
+        prefix = _LINE_PREFIX.match(line)
+        if not prefix:
+            return None
+        m = _KLOG_HEADER.match(line[prefix.end():])
+        if not m:
+            return parse_timestamp(prefix.group(1))
     month, day, hour, minute, second = (int(g) for g in m.groups()[:5])
     micro = int((m.group(6) or "0")[:6].ljust(6, "0"))
     for year in (now.year, now.year - 1):

@@ -136,3 +136,19 @@ def test_typed_list_items_without_kind_get_it_from_the_list():
     inv = Inventory()
     inv.add_object({"apiVersion": "v1", "kind": "ServiceList", "items": [{"metadata": {"name": "a", "namespace": "b"}}]}, "x")
     assert [(o.kind, o.api_version) for o in inv.objects] == [("Service", "v1")]
+
+
+def test_cri_and_timestamped_log_lines():
+    now = datetime(2026, 11, 24, tzinfo=timezone.utc)
+    cri = "2026-11-23T10:15:30.123456789Z stderr F E1123 10:15:31.000000       1 x.go:1] failed"
+    assert klog_timestamp(cri, now) == datetime(2026, 11, 23, 10, 15, 31, tzinfo=timezone.utc)
+    plain = "2026-11-23T10:15:30.5Z failed calling webhook"
+    assert klog_timestamp(plain, now) == datetime(2026, 11, 23, 10, 15, 30, 500000, tzinfo=timezone.utc)
+
+
+def test_one_line_json_log_file(tmp_path):
+    line = {"time": "2026-11-23T01:00:00Z", "log": 'failed calling webhook "w": x509: expired'}
+    (tmp_path / "export.json").write_text(json.dumps(line) + "\n")
+    inv = load_dump(tmp_path, now=NOW)
+    assert [(entry.text, entry.timestamp) for entry in inv.log_lines] == [
+        (line["log"], datetime(2026, 11, 23, 1, tzinfo=timezone.utc))]
