@@ -12,6 +12,7 @@ runs with the user's hooks and credentials as usual.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import shutil
@@ -23,7 +24,6 @@ from typing import Iterator, Sequence
 
 from migrator.errors import MigratorError
 
-ZERO_OID = "0" * 40
 
 # Variables that would point a child git at another repository, index or worktree than the one we name.
 _REPO_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_COMMON_DIR", "GIT_NAMESPACE")
@@ -122,6 +122,16 @@ class Repository:
         else:
             self.root = Path(Git(p).out("rev-parse", "--show-toplevel"))
         self.git = Git(self.root)
+        fmt = self.git.run("rev-parse", "--show-object-format", check=False).stdout.strip()
+        self.object_format = fmt if fmt in ("sha1", "sha256") else "sha1"
+
+    def blob_id(self, content: bytes) -> str:
+        """The id git gives `content` as a blob (no filters), without writing anything."""
+        return hashlib.new(self.object_format, b"blob %d\0" % len(content) + content).hexdigest()
+
+    @property
+    def zero_oid(self) -> str:
+        return "0" * (64 if self.object_format == "sha256" else 40)
 
     # -- refs -------------------------------------------------------------------------------------------------
 
@@ -200,7 +210,7 @@ class Repository:
     def update_ref(self, full_ref: str, new: str, old: str | None, message: str) -> None:
         """Move `full_ref` from `old` (None: it must not exist) to `new`, failing if someone moved it meanwhile."""
         self.git.run(
-            "update-ref", "-m", message, full_ref, new, old or ZERO_OID, what=f"updating {full_ref}"
+            "update-ref", "-m", message, full_ref, new, old or self.zero_oid, what=f"updating {full_ref}"
         )
 
     def delete_ref(self, full_ref: str, old: str) -> None:

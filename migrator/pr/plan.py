@@ -247,10 +247,6 @@ def _branch_state(repo: Repository, branch: str, base: Base, remote: str, force:
 # -- content --------------------------------------------------------------------------------------------------
 
 
-def _blob_id(content: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
-
-
 def planned_content(inputs: Inputs, dest: str, rollout: Stage) -> dict[str, tuple[bytes, str]]:
     """Repository path -> (content, source) of everything the commit holds."""
     files: dict[str, tuple[bytes, str]] = {}
@@ -319,7 +315,7 @@ def build_plan(options: Options, inputs: Inputs) -> Plan:
         data, source = content[path]
         if path not in existing:
             action = "add"
-        elif existing[path] != _blob_id(data):
+        elif existing[path] != repo.blob_id(data):
             action = "update"
         else:
             action = "unchanged"

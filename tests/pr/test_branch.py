@@ -261,3 +261,22 @@ def test_files_already_under_dest_are_kept_and_listed(ws, run_cli):
     assert "policies/vap/legacy.yaml is under policies/vap/ but not produced by this conversion" in result.out
     assert run_cli(ws.args("--base", "main", "--branch", "k")).code == 0
     assert ws.git("show", "k:policies/vap/legacy.yaml") == "# hand-written"
+
+
+def test_sha256_repository(tmp_path, run_cli, h):
+    repo = tmp_path / "sha256"
+    proc = __import__("subprocess").run(["git", "init", "-q", "--object-format=sha256", "-b", "main", str(repo)])
+    if proc.returncode != 0:
+        return  # this git cannot make SHA-256 repositories
+    (repo / "a.txt").write_text("a\n")
+    h.git(repo, "add", "a.txt")
+    h.git(repo, "commit", "-q", "-m", "a")
+    vap = tmp_path / "vap"
+    h.write_vap(vap)
+    args = ["pr", "--repo", str(repo), "--input", str(vap), "--branch", "v"]
+    assert run_cli(args).code == 0
+    head = h.git(repo, "rev-parse", "v")
+    assert len(head) == 64
+    again = run_cli(args + ["--dry-run"])
+    assert "unchanged policies/vap/disallow-latest-tag.yaml" in again.out
+    assert run_cli(args).code == 0 and h.git(repo, "rev-parse", "v") == head
