@@ -115,10 +115,11 @@ def matches(s: str, pattern: str) -> celtypes.BoolType:
 
 
 def validate_pattern_argument(*args: object) -> None:
-    """Constant validator: args are the call's arguments (receiver first), None where not constant."""
-    if len(args) > 1 and isinstance(args[1], str):
+    """Constant validator for `s.find(re)` / `s.findAll(re[, n])`: the engine passes the call's constant
+    arguments (not the receiver), so the pattern is the first one."""
+    if args and isinstance(args[0], str):
         try:
-            compile_go_regexp(args[1])
+            compile_go_regexp(args[0])
         except RegexError as exc:
             raise ValueError(str(exc)) from None
 
@@ -131,4 +132,3 @@ LIBRARY.add("matches", matches, ("string", "string"), "bool", member=True)
 LIBRARY.add("matches", matches, ("string", "string"), "bool")
 LIBRARY.constant_validators["find"] = validate_pattern_argument
 LIBRARY.constant_validators["findAll"] = validate_pattern_argument
-LIBRARY.constant_validators["matches"] = validate_pattern_argument
