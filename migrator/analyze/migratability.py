@@ -137,20 +137,35 @@ def is_kyverno_webhook(wh: Webhook) -> bool:
     )
 
 
+def _served_by_validate(rule: dict) -> bool:
+    mutate = rule.get("mutate")
+    mutate_existing = isinstance(mutate, dict) and bool(mutate.get("targets"))
+    return bool(rule.get("validate") or rule.get("generate") or rule.get("verifyImages") or mutate_existing)
+
+
+def _served_by_mutate(rule: dict) -> bool:
+    mutate = rule.get("mutate")
+    mutate_standard = bool(mutate) and not (isinstance(mutate, dict) and mutate.get("targets"))
+    return bool(mutate_standard or rule.get("verifyImages"))
+
+
 def served_policies(ctx: Context, wh: Webhook) -> list[KyvernoPolicy] | None:
     """The Kyverno policies a Kyverno resource webhook serves; None for Kyverno's own webhooks (policy validation,
     exceptions, cleanup, ...), which serve no policy of the user's.
 
-    validate.kyverno.svc-fail / -ignore serve the policies with that failurePolicy whose rules validate (or
-    generate / verify images), mutate.kyverno.svc-* those that mutate or verify images; a fine-grained webhook
-    (`...-finegrained-<policy>`) serves that one policy. Kyverno's prefixed webhooks for its CEL policy types
-    (vpol., gpol., ...) serve policies analyze does not list.
+    As Kyverno's webhook controller builds them (pkg/controllers/webhook): `validate.kyverno.svc-fail` / `-ignore`
+    serve the policies with that failurePolicy (`spec.webhookConfiguration.failurePolicy`, else
+    `spec.failurePolicy`, else Fail) that validate, generate, mutate existing resources or verify images;
+    `mutate.kyverno.svc-*` those that mutate or verify images; `...-finegrained-<policy>` (`<namespace>-<name>` for a
+    Policy) that one policy, which then no shared webhook serves (Kyverno makes one for each policy with
+    `spec.webhookConfiguration.matchConditions`). Policies with `spec.admission: false` are not served. Kyverno's prefixed webhooks for
+    its CEL policy types (vpol., gpol., ...) serve policies analyze does not list.
     """
     name = wh.name
     if name.startswith("validate.kyverno.svc"):
-        wanted: tuple[str, ...] = ("validate", "generate", "verifyImages")
+        wanted = _served_by_validate
     elif name.startswith("mutate.kyverno.svc"):
-        wanted = ("mutate", "verifyImages")
+        wanted = _served_by_mutate
     else:
         return None
     suffix = name.split(".kyverno.svc", 1)[1]
@@ -162,11 +177,18 @@ def served_policies(ctx: Context, wh: Webhook) -> list[KyvernoPolicy] | None:
     finegrained = suffix.split("-finegrained-", 1)[1] if "-finegrained-" in suffix else None
     out = []
     for policy in ctx.policies:
-        if finegrained is not None and finegrained not in (policy.name, f"{policy.namespace}-{policy.name}"):
+        spec = policy.obj.get("spec") if isinstance(policy.obj.get("spec"), dict) else {}
+        if spec.get("admission") is False:
             continue
-        if finegrained is None and failure is not None and policy.failure_policy != failure:
+        key = f"{policy.namespace}-{policy.name}" if policy.kind == "Policy" else policy.name
+        if finegrained is not None and finegrained != key:
             continue
-        if any(rule_kind(r) in wanted for r in _rules(policy)):
+        custom = spec.get("webhookConfiguration") if isinstance(spec.get("webhookConfiguration"), dict) else {}
+        if finegrained is None and custom.get("matchConditions"):
+            continue  # policies with their own match conditions get a fine-grained webhook of their own
+        if failure is not None and policy.failure_policy != failure:
+            continue
+        if any(wanted(r) for r in _rules(policy)):
             out.append(policy)
     return out
 

@@ -115,3 +115,18 @@ def test_uses_the_translator_statuses():
     (p,) = run(policy("pattern", [deny_rule])).policies
     assert p.rules and p.rules[0].status in ("converted", "partial", "unsupported")
     assert p.migratable in ("yes", "partial", "no")
+
+
+def test_policy_with_own_match_conditions_is_served_only_by_its_finegrained_webhook():
+    own = policy("own", [CEL_RULE])
+    own["spec"]["webhookConfiguration"] = {"matchConditions": [{"name": "x", "expression": "true"}]}
+    result = run(own, policy("ns-pol", [MUTATE_RULE], kind="Policy", namespace="team"),
+                 kyverno_config("validate.kyverno.svc-fail", "validate.kyverno.svc-fail-finegrained-own"),
+                 kyverno_config("mutate.kyverno.svc-fail-finegrained-team-ns-pol", kind="MutatingWebhookConfiguration",
+                                cfg="kyverno-resource-mutating-webhook-cfg"))
+    states = by_target(result)
+    prefix = "ValidatingWebhookConfiguration/kyverno-resource-validating-webhook-cfg/"
+    assert states[prefix + "validate.kyverno.svc-fail"] == "unknown"
+    assert states[prefix + "validate.kyverno.svc-fail-finegrained-own"] == "yes"
+    assert states["MutatingWebhookConfiguration/kyverno-resource-mutating-webhook-cfg/"
+                  "mutate.kyverno.svc-fail-finegrained-team-ns-pol"] == "no"
