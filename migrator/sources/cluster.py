@@ -268,10 +268,9 @@ def _read_lines(inventory: Inventory, text: str, path: str, now: datetime) -> No
         inventory.log_lines.append(LogLine(line, klog_timestamp(line, now), path, lineno))
 
 
-_MARKER = re.compile(r"failed calling webhook", re.I)
+_MARKER = re.compile(r"failed calling webhook", re.I)  # what the call-failures check looks for
 MESSAGE_FIELDS = ("message", "@message", "log", "msg")
 TIME_FIELDS = ("@timestamp", "timestamp", "time", "ts")
-FAILED_CALL_MARKER = "failed calling webhook"
 
 
 def _json_log_line(obj: dict, raw: str, path: str, lineno: int, now: datetime) -> LogLine:
@@ -284,8 +283,8 @@ def _json_log_line(obj: dict, raw: str, path: str, lineno: int, now: datetime) -
         if isinstance(value, str):
             text = value
             break
-    if text is None or FAILED_CALL_MARKER not in unescape_quotes(text).lower():
-        text = raw if FAILED_CALL_MARKER in unescape_quotes(raw).lower() else (text or raw)
+    if text is None or not _MARKER.search(text):
+        text = raw if _MARKER.search(raw) else (text or raw)
     timestamp = None
     for key in TIME_FIELDS:
         if key in obj:
