@@ -367,13 +367,14 @@ def parse_timestamp(value: Any) -> datetime | None:
 
 
 def format_timestamp(ts: datetime | None) -> str | None:
-    """RFC 3339 UTC as Go writes RFC3339Nano: fractional seconds only when not zero, trailing zeros trimmed."""
+    """RFC 3339 UTC: `2026-11-24T10:15:30Z`, or with six fractional digits when the time has a fraction, as
+    Kubernetes writes MicroTime (audit stageTimestamp, Event eventTime)."""
     if ts is None:
         return None
     ts = ts.astimezone(timezone.utc)
     text = ts.strftime("%Y-%m-%dT%H:%M:%S")
     if ts.microsecond:
-        text += "." + f"{ts.microsecond:06d}".rstrip("0")
+        text += f".{ts.microsecond:06d}"
     return text + "Z"
 
 

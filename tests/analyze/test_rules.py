@@ -327,4 +327,4 @@ def test_events_count_series_and_deprecated_count():
     result = run(webhook_config(), core, new)
     (finding,) = [f for f in result.findings if f.id == "call-failures"]
     assert finding.evidence == {"count": 8, "by_cause": {"timeout": 5, "tls": 3},
-                                "first": "2026-11-22T08:00:00Z", "last": "2026-11-23T09:00:00.5Z"}
+                                "first": "2026-11-22T08:00:00Z", "last": "2026-11-23T09:00:00.500000Z"}
