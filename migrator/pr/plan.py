@@ -297,7 +297,7 @@ def build_plan(options: Options, inputs: Inputs) -> Plan:
     if options.github_repo:
         check_github_repo(options.github_repo)
     repo = Repository(options.repo)
-    if options.push or options.github_repo:
+    if options.push:
         if options.remote not in repo.remotes():
             raise MigratorError(f"{repo.root}: no git remote named {options.remote!r} (see `git remote -v`, or --remote)")
     content = planned_content(inputs, dest, rollout)

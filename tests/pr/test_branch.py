@@ -280,3 +280,42 @@ def test_sha256_repository(tmp_path, run_cli, h):
     again = run_cli(args + ["--dry-run"])
     assert "unchanged policies/vap/disallow-latest-tag.yaml" in again.out
     assert run_cli(args).code == 0 and h.git(repo, "rev-parse", "v") == head
+
+
+def test_branch_only_on_the_remote_is_picked_up(ws, run_cli):
+    assert run_cli(ws.args("--push", "--branch", "vap")).code == 0
+    head = ws.git("rev-parse", "vap")
+    ws.git("branch", "-D", "vap")
+    result = run_cli(ws.args("--push", "--branch", "vap"))
+    assert result.code == 0, result.err
+    assert "created" in result.out and "no new commit" in result.out
+    assert ws.git("rev-parse", "vap") == head
+
+
+def test_diverged_local_and_remote_branch_is_refused_unless_force(ws, run_cli, h):
+    assert run_cli(ws.args("--push", "--branch", "vap")).code == 0
+    # Another machine builds on what we pushed: we are behind, not diverged; we follow its commit.
+    other = ws.root / "other"
+    h.git(ws.root, "clone", "-q", str(ws.remote), str(other))
+    other_vap = ws.root / "other-vap"
+    h.write_vap(other_vap, names=("limit-replicas",))
+    assert run_cli(["pr", "--repo", str(other), "--input", str(other_vap), "--branch", "vap", "--push"]).code == 0
+    ws.git("fetch", "-q", "origin")
+    assert run_cli(ws.args("--push", "--branch", "vap", "--dry-run")).code == 0
+    # Then someone rebuilds it from main and force-pushes: now the two have diverged.
+    h.git(other, "checkout", "-q", "-B", "vap", "origin/main")
+    (other / "x.txt").write_text("x\n")
+    h.git(other, "add", "x.txt")
+    h.git(other, "commit", "-q", "-m", "rebuilt\n\nMigrator-Inputs: " + "ab" * 32)
+    h.git(other, "push", "-q", "--force", "origin", "vap")
+    # Here, the inputs change too, and the remote-tracking branch is fetched.
+    h.write_vap(ws.vap, names=("require-memory-limits",))
+    ws.git("fetch", "-q", "origin")
+    before = ws.refs()
+    refused = run_cli(ws.args("--push", "--branch", "vap"))
+    assert refused.code == 2 and "diverged" in refused.err
+    assert ws.refs() == before
+    forced = run_cli(ws.args("--push", "--branch", "vap", "--force"))
+    assert forced.code == 0, forced.err
+    assert h.git(ws.remote, "rev-parse", "vap") == ws.git("rev-parse", "vap")
+    assert ws.git("rev-parse", "vap^") == ws.git("rev-parse", "main")
