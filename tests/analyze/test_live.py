@@ -152,3 +152,14 @@ def test_live_bad_kubeconfig(tmp_path, run_cli):
     missing = tmp_path / "none"
     code, _, err = run_cli("analyze", "--live", "--kubeconfig", str(missing), "--format", "json")
     assert code == 2 and "kubeconfig" in err
+
+
+def test_live_without_kubeconfig_or_cluster_is_a_clear_error(tmp_path, monkeypatch, run_cli):
+    from kubernetes.config import kube_config
+
+    monkeypatch.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", str(tmp_path / "no-kubeconfig"))
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    code, out, err = run_cli("analyze", "--live", "--format", "json")
+    assert code == 2 and out == ""
+    assert "no kubeconfig" in err and "not in a cluster" in err
