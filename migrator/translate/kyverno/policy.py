@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from migrator.translate.kyverno.actions import plan_bindings
+from migrator.translate.kyverno.actions import plan_bindings, rule_action
 from migrator.translate.kyverno.autogen import compute_rules
 from migrator.translate.kyverno.kinds import is_namespaced
 from migrator.translate.kyverno.match import RESOURCE, translate_match
@@ -42,7 +42,8 @@ def _rule_objects(policy: Any, rule: dict[str, Any], mode: str, source_rule: str
         kinds = {sel.kind for sel in match.kinds}
         namespaced_only = bool(kinds) and all(is_namespaced(k) for k in kinds)
         bindings, action_dropped = plan_bindings(spec, rule, mode, namespaced_only)
-        guard = any("Deny" in b.actions for b in bindings) and _old_object_matches(match)
+        # Kyverno's existing-violation exception follows the rule's own action (not overrides, not --action)
+        guard = rule_action(spec, rule) == "Enforce" and _old_object_matches(match)
         pieces = translate_rule(rule, kinds, old_object_guard=guard)
         part.dropped = match.dropped + pieces.dropped + action_dropped
         if str(spec.get("applyRules") or "All") == "One" and len(spec.get("rules") or []) > 1:

@@ -211,4 +211,4 @@ def _with_old_object_guard(rule: dict[str, Any], validate: dict[str, Any], passe
     if rule.get("preconditions"):
         old_pre = expression_module("conditions").conditions_to_cel(rule["preconditions"], old_scope)
         old_fails = f"({old_pre}) && {old_fails}"
-    return f'request.operation != "UPDATE" || oldObject == null || ({passes}) || ({old_fails})'
+    return f'({passes}) || (request.operation == "UPDATE" && oldObject != null && {old_fails})'

@@ -1,0 +1,168 @@
+"""Rule structure: what a Kyverno validate rule becomes, evaluated in our engine on hand-written requests."""
+
+from __future__ import annotations
+
+import pytest
+
+from migrator.cel import Environment, to_cel
+from migrator.sources.documents import Document
+from migrator.sources.kyverno import policy_from_document
+from migrator.translate.kyverno.policy import convert_classic
+from migrator.translate.objects import VAP_VARIABLES, schema_errors
+
+ENV = Environment({n: "dyn" for n in VAP_VARIABLES})
+
+
+def policy(rules, action="Audit", annotations=None, **spec):
+    obj = {
+        "apiVersion": "kyverno.io/v1",
+        "kind": "ClusterPolicy",
+        "metadata": {"name": "p", "annotations": annotations or {}},
+        "spec": {"validationFailureAction": action, "rules": rules, **spec},
+    }
+    return policy_from_document(Document("test.yaml", 0, 1, obj))
+
+
+def pod(name="a", priority=None, labels=None):
+    spec = {"containers": [{"name": "c", "image": "nginx:1"}]}
+    if priority:
+        spec["priorityClassName"] = priority
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default", "labels": labels or {}},
+            "spec": spec}
+
+
+def review(op, obj, old=None):
+    return {
+        "request": to_cel({"operation": op, "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                           "resource": {"group": "", "version": "v1", "resource": "pods"},
+                           "name": (obj or old)["metadata"]["name"], "namespace": "default",
+                           "userInfo": {"username": "u"}}),
+        "object": to_cel(obj),
+        "oldObject": to_cel(old),
+        "namespaceObject": to_cel({"metadata": {"name": "default"}}),
+        "params": to_cel(None),
+        "variables": to_cel({}),
+        "authorizer": to_cel(None),
+    }
+
+
+def denied(vap, act):
+    """True when the VAP matches (conditions) and some validation is false."""
+    spec = vap["spec"]
+    for c in spec.get("matchConditions", []):
+        if ENV.compile(c["expression"]).evaluate(act) is not True and not bool(ENV.compile(c["expression"]).evaluate(act)):
+            return False
+    return any(not bool(ENV.compile(v["expression"]).evaluate(act)) for v in spec["validations"])
+
+
+PATTERN_RULE = {
+    "name": "need-priority",
+    "match": {"any": [{"resources": {"kinds": ["Pod"], "names": ["*"]}}]},
+    "validate": {"message": "priorityClassName required", "pattern": {"spec": {"priorityClassName": "?*"}}},
+}
+
+
+def test_pattern_rule_objects_and_delete_is_skipped():
+    conv = convert_classic(policy([PATTERN_RULE]))
+    assert [r.status for r in conv.rules] == ["converted"]
+    vap = conv.objects[0]
+    assert all(not schema_errors(o) for o in conv.objects)
+    assert denied(vap, review("CREATE", pod()))
+    assert not denied(vap, review("CREATE", pod(priority="high")))
+    assert not denied(vap, review("DELETE", None, pod()))
+
+
+def test_enforce_update_allows_existing_violations():
+    simple = dict(PATTERN_RULE, match={"any": [{"resources": {"kinds": ["Pod"]}}]})
+    conv = convert_classic(policy([simple], action="Enforce"))
+    assert conv.rules[0].status == "converted", conv.rules[0].reason
+    vap = conv.objects[0]
+    binding = conv.objects[1]
+    assert binding["spec"]["validationActions"] == ["Deny"]
+    assert denied(vap, review("CREATE", pod()))
+    assert denied(vap, review("UPDATE", pod(), pod(priority="high")))  # new violation: denied
+    assert not denied(vap, review("UPDATE", pod(), pod()))  # it already violated: Kyverno lets it through
+    assert not denied(vap, review("UPDATE", pod(priority="x"), pod()))
+
+
+def test_audit_update_has_no_existing_violation_exception():
+    simple = dict(PATTERN_RULE, match={"any": [{"resources": {"kinds": ["Pod"]}}]})
+    vap = convert_classic(policy([simple], action="Audit")).objects[0]
+    assert denied(vap, review("UPDATE", pod(), pod()))
+
+
+def test_enforce_with_label_match_is_unsupported():
+    rule = dict(PATTERN_RULE, match={"any": [{"resources": {"kinds": ["Pod"], "selector": {"matchLabels": {"a": "b"}}}}]})
+    conv = convert_classic(policy([rule], action="Enforce"))
+    assert conv.rules[0].status == "unsupported"
+    assert "allowExistingViolations" in conv.rules[0].reason
+    assert conv.objects == []
+
+
+def test_unsupported_kinds_of_rules():
+    rules = [
+        {"name": "m", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]}, "mutate": {"patchStrategicMerge": {}}},
+        {"name": "g", "match": {"any": [{"resources": {"kinds": ["Namespace"]}}]}, "generate": {"kind": "ConfigMap"}},
+        {"name": "ctx", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+         "context": [{"name": "cm", "configMap": {"name": "x", "namespace": "y"}}],
+         "validate": {"deny": {"conditions": {"any": [{"key": "{{cm.data.x}}", "operator": "Equals", "value": "y"}]}}}},
+        {"name": "man", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]}, "validate": {"manifests": {"attestors": []}}},
+    ]
+    conv = convert_classic(policy(rules, annotations={"pod-policies.kyverno.io/autogen-controllers": "none"}))
+    reasons = {r.name: (r.status, r.reason) for r in conv.rules}
+    assert reasons["m"][0] == "unsupported" and "mutate" in reasons["m"][1]
+    assert reasons["g"][0] == "unsupported" and "generate" in reasons["g"][1]
+    assert reasons["ctx"][0] == "unsupported" and "configMap" in reasons["ctx"][1]
+    assert reasons["man"][0] == "unsupported" and "manifests" in reasons["man"][1]
+    assert conv.objects == []
+
+
+def test_autogen_outputs_are_listed_under_the_source_rule():
+    rule = dict(PATTERN_RULE, match={"any": [{"resources": {"kinds": ["Pod"]}}]})
+    conv = convert_classic(policy([rule]))
+    assert len(conv.rules) == 1
+    assert conv.rules[0].outputs == ["p-need-priority", "p-autogen-need-priority", "p-autogen-cronjob-need-priority"]
+    deploy_vap = conv.objects[2]
+    assert deploy_vap["spec"]["matchConstraints"]["resourceRules"][0]["apiGroups"] == ["apps"]
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+                  "spec": {"template": {"metadata": {}, "spec": pod()["spec"]}}}
+    act = review("CREATE", deployment)
+    assert denied(deploy_vap, act)
+
+
+def test_cel_rule_with_params_and_preconditions():
+    rule = {
+        "name": "replicas",
+        "match": {"any": [{"resources": {"kinds": ["Deployment"], "operations": ["CREATE"]}}]},
+        "celPreconditions": [{"name": "not-system", "expression": "object.metadata.namespace != 'kube-system'"}],
+        "validate": {"message": "too many", "cel": {
+            "paramKind": {"apiVersion": "v1", "kind": "ConfigMap"},
+            "paramRef": {"name": "limits", "namespace": "default", "parameterNotFoundAction": "Deny"},
+            "expressions": [{"expression": "object.spec.replicas <= int(params.data.max)"}]}},
+    }
+    conv = convert_classic(policy([rule], action="Enforce"))
+    assert conv.rules[0].status == "converted", conv.rules[0].reason
+    vap, binding = conv.objects[0], conv.objects[1]
+    assert vap["spec"]["paramKind"] == {"apiVersion": "v1", "kind": "ConfigMap"}
+    assert binding["spec"]["paramRef"]["name"] == "limits"
+    assert vap["spec"]["validations"][0]["message"] == "too many"
+    assert vap["spec"]["matchConditions"] == [{"name": "not-system", "expression": "object.metadata.namespace != 'kube-system'"}]
+
+
+@pytest.mark.parametrize("mode,actions", [("audit", ["Audit"]), ("warn", ["Warn"]), ("deny", ["Deny"])])
+def test_staged_actions(mode, actions):
+    rule = dict(PATTERN_RULE, match={"any": [{"resources": {"kinds": ["Pod"]}}]})
+    conv = convert_classic(policy([rule], annotations={"pod-policies.kyverno.io/autogen-controllers": "none"}), mode)
+    assert conv.objects[1]["spec"]["validationActions"] == actions
+
+
+def test_namespace_overrides_become_bindings():
+    rule = dict(PATTERN_RULE, match={"any": [{"resources": {"kinds": ["Pod"]}}]})
+    pol = policy([rule], action="Audit", annotations={"pod-policies.kyverno.io/autogen-controllers": "none"},
+                 validationFailureActionOverrides=[{"action": "Enforce", "namespaces": ["prod"]}])
+    conv = convert_classic(pol)
+    assert conv.rules[0].status == "converted", conv.rules[0].reason
+    bindings = [o for o in conv.objects if o["kind"] == "ValidatingAdmissionPolicyBinding"]
+    assert [b["spec"]["validationActions"] for b in bindings] == [["Audit"], ["Deny"]]
+    assert bindings[0]["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"][0]["operator"] == "NotIn"
+    assert bindings[1]["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"][0]["values"] == ["prod"]
