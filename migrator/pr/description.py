@@ -400,12 +400,22 @@ def _needs_human(plan: Plan, inputs: Inputs, conversion: dict[str, Any], verific
     return items
 
 
+def _shell_lines(head: str, args: list[str]) -> str:
+    """`head args...` on one line when short, else one argument per continued line."""
+    if len(args) <= 3:
+        return " ".join([head, *args])
+    return head + " \\\n" + " \\\n".join(f"    {a}" for a in args)
+
+
 def _rollback_command(bindings: list[str]) -> str | None:
     if not bindings:
         return None
-    if len(bindings) <= 3:
-        return "kubectl delete validatingadmissionpolicybinding " + " ".join(bindings)
-    return "kubectl delete validatingadmissionpolicybinding \\\n" + " \\\n".join(f"    {b}" for b in bindings)
+    return _shell_lines("kubectl delete validatingadmissionpolicybinding", [shlex.quote(b) for b in bindings])
+
+
+def _apply_command(plan: Plan) -> str:
+    manifests = [f.path for f in plan.files if f.path.endswith((".yaml", ".yml"))]
+    return _shell_lines("kubectl apply", [f"-f {shlex.quote(p)}" for p in manifests])
 
 
 def build_context(plan: Plan, inputs: Inputs, options: Options) -> dict[str, Any]:
@@ -439,6 +449,7 @@ def build_context(plan: Plan, inputs: Inputs, options: Options) -> dict[str, Any
         "bindings": bindings,
         "policies_vap": sorted({d.name for m in inputs.manifests for d in m.policies}),
         "rollback_command": _rollback_command(bindings),
+        "apply_command": _apply_command(plan),
         "conversion": conversion,
         "verification": verification,
         "analysis": analysis,
