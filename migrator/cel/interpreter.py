@@ -199,6 +199,8 @@ class Compiler:
                            else ref[1].name)
             return lambda act: tv
         name = ref[1] if ref is not None else e.name.lstrip(".")
+        if name in ("authorizer", "authorizer.requestResource"):
+            return _authorizer_ident(name)
 
         def ident(act: dict) -> Any:
             try:
@@ -578,6 +580,40 @@ class Compiler:
                     _restore(act, v2, saved2)
 
         return comprehension
+
+
+def _authorizer_ident(name: str) -> Fn:
+    """`authorizer` answers for the request's user and `authorizer.requestResource` is the request's own resource
+    (k8s.io/apiserver pkg/admission/plugin/cel/activation). When the activation holds an authorizer that is not yet
+    bound to a request (it has `for_request`, library/authz.py), bind it here from `request`."""
+
+    def bound(act: dict) -> tuple[Any, Any]:
+        cached = act.get("@authorizer")
+        if cached is None:
+            try:
+                value = act["authorizer"]
+            except KeyError:
+                raise EvaluationError("no such attribute: authorizer") from None
+            resource = act.get("authorizer.requestResource")
+            if resource is None and hasattr(value, "for_request"):
+                from migrator.cel.values import to_json
+
+                request = act.get("request")
+                entries = value.for_request(to_json(request)[0] if request is not None else None)
+                value, resource = entries["authorizer"], entries["authorizer.requestResource"]
+            cached = act["@authorizer"] = (value, resource)
+        return cached
+
+    if name == "authorizer":
+        return lambda act: bound(act)[0]
+
+    def request_resource(act: dict) -> Any:
+        resource = bound(act)[1]
+        if resource is None:
+            raise EvaluationError(f"no such attribute: {name}")
+        return resource
+
+    return request_resource
 
 
 def _restore(act: dict, name: str, saved: Any) -> None:

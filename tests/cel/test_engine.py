@@ -127,3 +127,27 @@ def test_to_json_encoding():
     assert to_json(ts) == ("2009-02-13T23:31:30.5Z", "google.protobuf.Timestamp")
     assert to_json(celtypes.DurationType(datetime.timedelta(seconds=-1.5))) == ("-1.5s", "google.protobuf.Duration")
     assert to_json(None) == (None, "null_type")
+
+
+def test_authorizer_bound_to_request_user_and_request_resource(tmp_path):
+    # k8s.io/apiserver pkg/admission/plugin/cel: `authorizer` asks as the request's user and
+    # `authorizer.requestResource` is the request's own resource; the engine binds an unbound authorizer.
+    from migrator.cel import load_authorizer
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n- users: [alice]\n  verbs: [delete]\n  apiGroups: [apps]\n  resources: [deployments]\n")
+    env = Environment({"request": "dyn", "authorizer": "kubernetes.authorization.Authorizer",
+                       "authorizer.requestResource": "kubernetes.authorization.ResourceCheck"})
+    program = env.compile("authorizer.requestResource.check('delete').allowed()")
+    deny_any = env.compile("authorizer.group('apps').resource('deployments').check('delete').allowed()")
+    authorizer = load_authorizer(str(rules))
+
+    def request(user):
+        return to_cel({"userInfo": {"username": user}, "resource": {"group": "apps", "resource": "deployments"},
+                       "namespace": "ns", "name": "web"})
+
+    assert to_json(program.evaluate({"authorizer": authorizer, "request": request("alice")}))[0] is True
+    assert to_json(program.evaluate({"authorizer": authorizer, "request": request("bob")}))[0] is False
+    assert to_json(deny_any.evaluate({"authorizer": authorizer, "request": request("bob")}))[0] is False
+    assert to_json(env.compile("authorizer.path('/x').check('get').allowed()").evaluate(
+        {"authorizer": load_authorizer(None), "request": request("bob")}))[0] is True  # allow-all by default
