@@ -22,17 +22,29 @@ SUMMABLE = ("int", "uint", "double", "google.protobuf.Duration")
 _MAX_DURATION = datetime.timedelta(seconds=315576000000)
 
 
-def _compare(a: Any, b: Any) -> int:
+_COMPARABLE_KINDS = ("int", "uint", "double", "bool", "duration", "timestamp", "string", "bytes")
+
+
+def _comparable(v: Any) -> Any:
+    """lists.go asserts traits.Comparer on every element: anything else is `no such overload`."""
+    if kind(v) not in _COMPARABLE_KINDS:
+        raise EvaluationError("no such overload")
+    return v
+
+
+def _compare(a: Any, b: Any) -> int | None:
+    """Comparer.Compare; None where cel-go returns an error value, which lists.go simply does not act on."""
     try:
         return cel_compare(a, b)
     except TypeError:
-        raise EvaluationError("no such overload") from None
+        return None
 
 
 def is_sorted(items: list) -> celtypes.BoolType:
     prev = None
     first = True
     for item in items:
+        _comparable(item)
         if not first and _compare(prev, item) == 1:
             return celtypes.BoolType(False)
         prev, first = item, False
@@ -73,6 +85,7 @@ def _extreme(name: str, prefer: int):  # type: ignore[no-untyped-def]
         result: Any = None
         found = False
         for item in items:
+            _comparable(item)
             if not found:
                 result, found = item, True
             elif _compare(result, item) == prefer:

@@ -91,3 +91,11 @@ def test_lists_errors():
 def test_includes_is_not_declared_before_kubernetes_1_37():
     # base.go: lists library version 1 (`includes`) is introduced in 1.37; the newest release is 1.36.
     compile_error("[1, 2].includes(1)")
+
+
+def test_cross_type_compare_errors_are_not_acted_on_as_in_lists_go():
+    # lists.go isSorted/min/max only act when Compare returns 1/-1; an error value from comparing unrelated
+    # types is ignored, while a non-comparable element (a list) is `no such overload`.
+    assert value("x.isSorted()", x=[1, "a"]) is True
+    assert value("x.min()", x=[2, "a", 1]) == 1
+    assert runtime_error("x.max()", x=[[1], [2]]).startswith("no such overload")
