@@ -4,14 +4,12 @@ slice(start, end), flatten([depth]), distinct(), reverse(), sort(), lists.range(
 the `sortBy(var, keyExpr)` macro: `@sortByAssociatedKeys(list, keys)`. The macro itself belongs to the
 parser: cel-go expands `xs.sortBy(e, k)` to `@sortByAssociatedKeys(xs, xs.map(e, k))` (binding xs once).
 
-Sorting: cel-go uses Go's sort.Slice (pdqsort), which is not stable; for up to 12 elements it is an
-insertion sort, which is. This port uses a stable sort, so only lists longer than 12 with equal keys can
-order differently from the API server.
+Sorting: cel-go uses Go's sort.Slice (pdqsort), which is not stable; _gosort.py ports it, so equal keys
+come out in the API server's order (for up to 12 elements that is the original order).
 """
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from celpy import celtypes
@@ -19,6 +17,7 @@ from celpy import celtypes
 from migrator.cel.engine import EvaluationError
 from migrator.cel.library import Library
 from migrator.cel.library._celvalues import cel_compare, cel_equal, kind
+from migrator.cel.library._gosort import sort_slice
 
 COMPARABLE = ("int", "uint", "double", "bool", "google.protobuf.Duration", "google.protobuf.Timestamp", "string", "bytes")
 _COMPARABLE_KINDS = ("int", "uint", "double", "bool", "duration", "timestamp", "string", "bytes")
@@ -87,10 +86,8 @@ def sort_by_associated_keys(items: list, keys: list) -> celtypes.ListType:
     if any(kind(k) != first_kind for k in keys):
         raise EvaluationError("list elements must have the same type")
 
-    def cmp(i: int, j: int) -> int:
-        return cel_compare(keys[i], keys[j])
-
-    order = sorted(range(len(items)), key=functools.cmp_to_key(cmp))
+    order = list(range(len(items)))
+    sort_slice(order, lambda i, j: cel_compare(keys[i], keys[j]) == -1)  # type: ignore[arg-type]
     return _list([items[i] for i in order])
 
 

@@ -77,3 +77,31 @@ def test_list_errors(expr, message):
 
 def test_sort_of_mixed_types_is_an_error():
     assert runtime_error("x.sort()", x=["d", 3]) == "list elements must have the same type"
+
+
+def test_sort_is_go_sort_slice_not_a_stable_sort():
+    # ext/lists.go sortListByAssociatedKeys uses sort.Slice (pdqsort): up to 12 elements it is an insertion
+    # sort, so equal keys keep their order; longer lists are partitioned and equal keys may be reordered.
+    short = [{"k": i % 2, "i": i} for i in range(12)]
+    assert [e["i"] for e in value("xs.sortBy(e, e.k)", xs=short)] == [0, 2, 4, 6, 8, 10, 1, 3, 5, 7, 9, 11]
+    long = [{"k": i % 3, "i": i} for i in range(20)]
+    result = value("xs.sortBy(e, e.k)", xs=long)
+    assert [e["k"] for e in result] == sorted(e["k"] for e in long)
+    assert sorted(e["i"] for e in result) == list(range(20))
+
+
+def test_go_sort_slice_sorts():
+    import random
+
+    from migrator.cel.library._gosort import sort_slice
+
+    rng = random.Random(7)
+    for n in (0, 1, 13, 51, 200, 1000):
+        xs = [rng.randint(0, n // 3 + 1) for _ in range(n)]
+        ys = list(xs)
+        sort_slice(ys, lambda a, b: a < b)
+        assert ys == sorted(xs)
+    for xs in (list(range(300, 0, -1)), list(range(300)), [5] * 300):
+        ys = list(xs)
+        sort_slice(ys, lambda a, b: a < b)
+        assert ys == sorted(xs)
