@@ -114,7 +114,9 @@ class Plan:
             f"branch:     {self.branch} ({state})",
         ]
         if self.changes:
-            lines.append(f"commit:     {self.commit_message.splitlines()[0]}")
+            message = self.commit_message.rstrip("\n").splitlines()
+            lines.append(f"commit:     {message[0]}")
+            lines += [f"            {line}".rstrip() for line in message[1:]]
         else:
             lines.append("commit:     none: the branch already holds these files")
         lines.append(f"files under {self.dest}/:")
