@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from migrator.analyze.context import Context
+from migrator.analyze.fields import strings
 from migrator.analyze.model import Finding, Webhook
 
 
@@ -39,8 +40,8 @@ def timeout_long(wh: Webhook, max_timeout: float) -> list[Finding]:
 
 def broad_scope(wh: Webhook) -> list[Finding]:
     for rule in wh.rules:
-        groups = [str(g) for g in rule.get("apiGroups") or []]
-        resources = [str(r) for r in rule.get("resources") or []]
+        groups = strings(rule.get("apiGroups"))
+        resources = strings(rule.get("resources"))
         if "*" in groups and ("*" in resources or "*/*" in resources):
             which = "*/*" if "*/*" in resources else "*"
             return [

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from migrator.analyze.context import Context
+from migrator.analyze.fields import integer, mapping, mappings
 from migrator.analyze.model import Finding
 from migrator.sources.cluster import format_timestamp, parse_timestamp, unescape_quotes
 
@@ -129,22 +130,17 @@ def audit_texts(obj: dict) -> list[str]:
     texts = [status["message"]] if isinstance(status.get("message"), str) else []
     details = status.get("details")
     if isinstance(details, dict):
-        for cause in details.get("causes") or []:
-            if isinstance(cause, dict) and isinstance(cause.get("message"), str):
+        for cause in mappings(details.get("causes")):
+            if isinstance(cause.get("message"), str):
                 texts.append(cause["message"])
     return texts
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def event_count(obj: dict) -> int:
     """`count`, else `series.count`, else (events.k8s.io) `deprecatedCount`, else 1."""
-    series = obj.get("series") if isinstance(obj.get("series"), dict) else {}
-    for value in (obj.get("count"), series.get("count"), obj.get("deprecatedCount")):
-        if _int(value) is not None:
-            return _int(value)  # type: ignore[return-value]
+    for value in (obj.get("count"), mapping(obj.get("series")).get("count"), obj.get("deprecatedCount")):
+        if integer(value) is not None:
+            return integer(value)  # type: ignore[return-value]
     return 1
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from migrator.analyze.fields import mapping, sequence, strings
+
 
 def selector_matches(selector: Any, labels: dict[str, str], *, absent_matches: bool = True) -> bool:
     """True when `selector` selects an object with `labels`.
@@ -16,12 +18,10 @@ def selector_matches(selector: Any, labels: dict[str, str], *, absent_matches: b
         return absent_matches
     if not isinstance(selector, dict):
         return False
-    match_labels = selector.get("matchLabels") or {}
-    if isinstance(match_labels, dict):
-        for key, value in match_labels.items():
-            if labels.get(str(key)) != str(value):
-                return False
-    for expr in selector.get("matchExpressions") or []:
+    for key, value in mapping(selector.get("matchLabels")).items():
+        if labels.get(str(key)) != str(value):
+            return False
+    for expr in sequence(selector.get("matchExpressions")):
         if not isinstance(expr, dict) or not requirement_matches(expr, labels):
             return False
     return True
@@ -30,7 +30,7 @@ def selector_matches(selector: Any, labels: dict[str, str], *, absent_matches: b
 def requirement_matches(expr: dict, labels: dict[str, str]) -> bool:
     key = str(expr.get("key", ""))
     operator = str(expr.get("operator", ""))
-    values = [str(v) for v in (expr.get("values") or [])]
+    values = strings(expr.get("values"))
     if operator == "In":
         return key in labels and labels[key] in values
     if operator == "NotIn":
@@ -44,4 +44,4 @@ def requirement_matches(expr: dict, labels: dict[str, str]) -> bool:
 
 def labels_contain(labels: dict[str, str], wanted: dict[str, str]) -> bool:
     """Every key/value of `wanted` is in `labels` (a Service selector against pod-template labels)."""
-    return all(labels.get(str(k)) == str(v) for k, v in wanted.items())
+    return all(labels.get(str(k)) == str(v) for k, v in mapping(wanted).items())

@@ -6,6 +6,7 @@ A webhook with `clientConfig.url` has no backing Service and gets none of these.
 from __future__ import annotations
 
 from migrator.analyze.context import Context, pod_template_labels, pod_template_spec
+from migrator.analyze.fields import integer, mapping, mappings
 from migrator.analyze.model import Finding, ServiceRef, Webhook
 from migrator.analyze.selectors import selector_matches
 from migrator.sources.cluster import KubeObject
@@ -58,18 +59,15 @@ def ready_endpoints(ctx: Context, ref: ServiceRef, workloads: list[KubeObject]) 
         if ep.group != "" or ep.name != ref.name:
             continue
         seen_endpoint_objects = True
-        for subset in ep.obj.get("subsets") or []:
-            if isinstance(subset, dict) and subset.get("addresses"):
+        for subset in mappings(ep.obj.get("subsets")):
+            if mappings(subset.get("addresses")):
                 return True
     for eps in ctx.in_namespace("EndpointSlice", ref.namespace):
         if eps.group != "discovery.k8s.io" or eps.labels.get("kubernetes.io/service-name") != ref.name:
             continue
         seen_endpoint_objects = True
-        for endpoint in eps.obj.get("endpoints") or []:
-            if not isinstance(endpoint, dict):
-                continue
-            conditions = endpoint.get("conditions") if isinstance(endpoint.get("conditions"), dict) else {}
-            if conditions.get("ready") is not False:
+        for endpoint in mappings(eps.obj.get("endpoints")):
+            if mapping(endpoint.get("conditions")).get("ready") is not False:
                 return True
     if seen_endpoint_objects:
         return False
@@ -89,8 +87,8 @@ def workload_ready(w: KubeObject) -> bool | None:
     status = w.obj.get("status")
     if not isinstance(status, dict):
         return None
-    ready = status.get("numberReady" if w.kind == "DaemonSet" else "readyReplicas")
-    return bool(isinstance(ready, int) and ready > 0)
+    ready = integer(status.get("numberReady" if w.kind == "DaemonSet" else "readyReplicas"))
+    return bool(ready and ready > 0)
 
 
 def fail_closed_unavailable(ctx: Context, wh: Webhook, workloads: list[KubeObject]) -> list[Finding]:
@@ -111,19 +109,19 @@ def fail_closed_unavailable(ctx: Context, wh: Webhook, workloads: list[KubeObjec
 
 
 def _replicas(w: KubeObject) -> int:
-    value = w.spec.get("replicas")
-    return value if isinstance(value, int) and not isinstance(value, bool) else 1
+    value = integer(w.spec.get("replicas"))
+    return 1 if value is None else value
 
 
 def _hpa_min(ctx: Context, w: KubeObject) -> int | None:
     """The largest minReplicas (absent = 1) of the HorizontalPodAutoscalers scaling this workload, or None."""
     best = None
     for hpa in ctx.in_namespace("HorizontalPodAutoscaler", w.namespace or "default"):
-        target = hpa.spec.get("scaleTargetRef")
-        if not isinstance(target, dict) or target.get("kind") != w.kind or target.get("name") != w.name:
+        target = mapping(hpa.spec.get("scaleTargetRef"))
+        if target.get("kind") != w.kind or target.get("name") != w.name:
             continue
-        value = hpa.spec.get("minReplicas")
-        value = value if isinstance(value, int) and not isinstance(value, bool) else 1
+        value = integer(hpa.spec.get("minReplicas"))
+        value = 1 if value is None else value
         best = value if best is None else max(best, value)
     return best
 
@@ -186,10 +184,8 @@ def no_resource_requests(wh: Webhook, workloads: list[KubeObject]) -> list[Findi
     becomes the request when the Pod is created)."""
     gaps: list[str] = []
     for w in workloads:
-        for container in pod_template_spec(w).get("containers") or []:
-            if not isinstance(container, dict):
-                continue
-            resources = container.get("resources") if isinstance(container.get("resources"), dict) else {}
+        for container in mappings(pod_template_spec(w).get("containers")):
+            resources = mapping(container.get("resources"))
             missing = [
                 r for r in ("cpu", "memory") if not _has(resources, "requests", r) and not _has(resources, "limits", r)
             ]
