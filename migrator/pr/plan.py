@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+import textwrap
 from dataclasses import dataclass, field
 
 from migrator.errors import MigratorError
@@ -289,7 +290,8 @@ def _commit_message(inputs: Inputs, plan_title: str, rollout: Stage, dest: str, 
             f"(details in {dest}/{REPORT_NAME})."
         )
     subject = plan_title if not update else f"Update: {plan_title}"
-    return f"{subject}\n\n" + "\n".join(body) + f"\n\n{TRAILER}: {digest}\nMigrator-Rollout: {rollout.name}\n"
+    paragraph = "\n".join(textwrap.fill(line, 72, break_on_hyphens=False, break_long_words=False) for line in body)
+    return f"{subject}\n\n{paragraph}\n\n{TRAILER}: {digest}\nMigrator-Rollout: {rollout.name}\n"
 
 
 def build_plan(options: Options, inputs: Inputs) -> Plan:
