@@ -8,13 +8,15 @@ them gzipped. See docs/analyze.md for the exact rules.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from migrator.errors import InputError
 from migrator.sources.documents import is_list_kind, parse_yaml_stream, read_text
@@ -178,6 +180,9 @@ def load_dump(root: str | os.PathLike, *, now: datetime) -> Inventory:
 
 def read_file_into(inventory: Inventory, path: str, *, now: datetime) -> None:
     role = file_role(path)
+    if role in ("log", "jsonl"):
+        _read_lines(inventory, _stream_lines(path), path, now)
+        return
     text = read_text(path)
     if role == "metrics":
         inventory.scrapes.append(parse_prometheus_text(text, path))
@@ -186,8 +191,22 @@ def read_file_into(inventory: Inventory, path: str, *, now: datetime) -> None:
             inventory.add_object(obj, path, line)
     elif role == "json":
         _read_json(inventory, text, path, now)
-    elif role in ("log", "jsonl"):
-        _read_lines(inventory, text, path, now)
+
+
+def _stream_lines(path: str) -> Iterator[str]:
+    """Lines of a (possibly gzipped, possibly huge) log file, read as a stream; bytes that are not UTF-8 are
+    replaced, not fatal: one bad byte in a log must not stop the analysis."""
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            for raw in fh:
+                yield raw.decode("utf-8", "replace")
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except PermissionError:
+        raise InputError(path, "permission denied") from None
+    except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
+        raise InputError(path, f"cannot read: {exc}") from None
 
 
 def _read_json(inventory: Inventory, text: str, path: str, now: datetime) -> None:
@@ -199,7 +218,7 @@ def _read_json(inventory: Inventory, text: str, path: str, now: datetime) -> Non
     except json.JSONDecodeError as whole:
         lines = [ln for ln in text.splitlines() if ln.strip()]
         if len(lines) >= 2 and all(_is_json_line(ln) for ln in lines):
-            _read_lines(inventory, text, path, now)
+            _read_lines(inventory, text.splitlines(), path, now)
             return
         values = _json_stream(stripped)  # `kubectl get -o json` appended several times to one file
         if values is None:
@@ -208,7 +227,7 @@ def _read_json(inventory: Inventory, text: str, path: str, now: datetime) -> Non
             inventory.add_object(value, path, line)
         return
     if isinstance(value, dict) and not ("kind" in value and "apiVersion" in value) and "\n" not in stripped:
-        _read_lines(inventory, text, path, now)  # a one-line JSON log file
+        _read_lines(inventory, text.splitlines(), path, now)  # a one-line JSON log file
         return
     for obj in value if isinstance(value, list) else [value]:
         inventory.add_object(obj, path, 1)
@@ -241,11 +260,11 @@ def _is_json_line(line: str) -> bool:
     return True
 
 
-def _read_lines(inventory: Inventory, text: str, path: str, now: datetime) -> None:
+def _read_lines(inventory: Inventory, lines: Iterable[str], path: str, now: datetime) -> None:
     """Log-ish files: each line is an audit event (JSON with apiVersion audit.k8s.io/v1) or log text.
 
     Only lines that mention a failed webhook call are kept: nothing else in a log is read, and logs are large."""
-    for lineno, raw in enumerate(text.splitlines(), 1):
+    for lineno, raw in enumerate(lines, 1):
         if not _MARKER.search(raw):
             continue
         line = raw.strip()

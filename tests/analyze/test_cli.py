@@ -152,3 +152,13 @@ def test_one_line_json_log_file(tmp_path):
     inv = load_dump(tmp_path, now=NOW)
     assert [(entry.text, entry.timestamp) for entry in inv.log_lines] == [
         (line["log"], datetime(2026, 11, 23, 1, tzinfo=timezone.utc))]
+
+
+def test_log_with_invalid_utf8_is_read_and_broken_gzip_is_an_error(tmp_path, run_cli):
+    (tmp_path / "kube-apiserver.log").write_bytes(
+        b'\xff\xfe junk\nE1123 07:00:00.000000 1 x.go:1] failed calling webhook "w": connection refused \xe9\n')
+    inv = load_dump(tmp_path, now=NOW)
+    assert len(inv.log_lines) == 1 and "connection refused" in inv.log_lines[0].text
+    (tmp_path / "old.log.gz").write_bytes(gzip.compress(b"line\n" * 100)[:30])
+    code, out, err = run_cli("analyze", "--from", str(tmp_path), "--format", "json")
+    assert (code, out) == (2, "") and "old.log.gz" in err
