@@ -287,7 +287,8 @@ class KyvernoTest:
         for r in self.resources:
             if r.name != name or (kind and r.kind != kind):
                 continue
-            if ns and (r.namespace or ("default" if is_namespaced(r.kind) else "")) != ns:
+            group = split_api_version(r.obj.get("apiVersion"))[0]
+            if ns and (r.namespace or ("default" if is_namespaced(r.kind, group) else "")) != ns:
                 continue
             out.append(r)
         return out
@@ -387,7 +388,9 @@ def expectations(test: KyvernoTest, summary: KyvernoTestSummary, autogen: bool =
         elif test.policies:
             summary.dropped["policy not found in the test's policy files"] += 1
             continue
-        refs = _as_list(result.get("resources")) + _as_list(result.get("resource"))
+        refs = [str(r) for r in _as_list(result.get("resources")) + _as_list(result.get("resource"))]
+        if result.get("namespace"):  # older tests give the namespace beside the names
+            refs = [r if "/" in r else f"{result['namespace']}/{r}" for r in refs]
         for ref in refs:
             found = test.find_resources(result.get("kind"), str(ref))
             if not found:
@@ -398,7 +401,8 @@ def expectations(test: KyvernoTest, summary: KyvernoTestSummary, autogen: bool =
                 operation = str(vals.get("request.operation") or "CREATE").upper()
                 if operation not in ("CREATE", "UPDATE", "DELETE", "CONNECT"):
                     operation = "CREATE"
-                cluster = not is_namespaced(res.kind, split_api_version(res.obj.get("apiVersion"))[0])
+                group = split_api_version(res.obj.get("apiVersion"))[0]
+                cluster = not res.namespace and not is_namespaced(res.kind, group)
                 namespace = "" if cluster else str(vals.get("request.namespace") or res.namespace or "default")
                 key = (id(res), operation)
                 if key not in table:

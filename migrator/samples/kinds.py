@@ -123,9 +123,31 @@ def guess_kind(resource: str) -> str:
     return r[:1].upper() + r[1:]
 
 
+# Well-known cluster-scoped custom resources (policy engines, cert-manager, OpenShift config, Karpenter, ...).
+CLUSTER_SCOPED_EXTRA = frozenset({
+    "ClusterPolicy", "ClusterPolicyReport", "ClusterIssuer", "ClusterSecretStore", "ClusterServiceVersion",
+    "APIServer", "Authentication", "Build", "ClusterOperator", "ClusterVersion", "Console", "DNS", "FeatureGate",
+    "Image", "Infrastructure", "Ingress.config.openshift.io", "Network", "Node.config.openshift.io", "OAuth",
+    "OperatorHub", "Project", "Proxy", "Scheduler", "SecurityContextConstraints",
+    "NodePool", "EC2NodeClass", "NodeClass", "Provisioner", "AWSNodeTemplate", "ClusterClaim",
+    "ValidatingPolicy", "MutatingPolicy", "GeneratingPolicy", "DeletingPolicy", "ImageValidatingPolicy",
+    "ConstraintTemplate", "StorageProfile", "VolumeSnapshotClass", "VolumeSnapshotContent", "IngressClassParams",
+})
+
+
 def is_namespaced(kind: str, group: str | None = None, default: bool = True) -> bool:
-    """Whether a built-in kind lives in namespaces; `default` for kinds we do not know."""
+    """Whether objects of `kind` live in namespaces.
+
+    Built-in kinds by the table (a same-named kind in another group, such as OpenShift's ClusterRole, has the
+    same scope), then well-known cluster-scoped custom kinds and the `Cluster...` naming convention; `default`
+    for anything else."""
+    if group and f"{kind}.{group}" in CLUSTER_SCOPED_EXTRA:
+        return False
     builtin = BUILTIN_KINDS.get(kind)
-    if builtin and (group is None or builtin[0] == group):
+    if builtin:
         return builtin[3]
+    if kind in CLUSTER_SCOPED_EXTRA:
+        return False
+    if kind.startswith("Cluster") and kind[7:8].isupper():
+        return False
     return default

@@ -166,3 +166,14 @@ def test_cli_bad_inputs(tmp_path, capsys):
     assert code == 2 and "not a Kyverno test" in err
     code, _, err = run(capsys, "samples", "from-kyverno-test", str(tmp_path / "empty"), "-o", str(tmp_path / "o"))
     assert code == 2
+
+
+def test_scope_of_kinds_outside_the_builtin_table():
+    from migrator.samples.kinds import is_namespaced
+
+    assert is_namespaced("ClusterRole", "authorization.openshift.io") is False  # same scope as the built-in
+    assert is_namespaced("APIServer", "config.openshift.io") is False
+    assert is_namespaced("Ingress", "config.openshift.io") is False and is_namespaced("Ingress", "networking.k8s.io")
+    assert is_namespaced("ClusterIssuer", "cert-manager.io") is False
+    assert is_namespaced("ClusterWidget", "example.com") is False  # the Cluster... convention
+    assert is_namespaced("Widget", "example.com") is True
