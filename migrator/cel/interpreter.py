@@ -94,10 +94,13 @@ def _zero(v: Any) -> bool:
     if k in (R.K_STRING, R.K_BYTES, R.K_LIST, R.K_MAP):
         return len(v) == 0
     if k == R.K_DUR:
-        return R._duration_us(v) == 0
+        return R.duration_ns(v) == 0
     if k == R.K_TS:  # Go's zero time.Time: 0001-01-01T00:00:00Z
-        return (v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond) == (1, 1, 1, 0, 0, 0, 0)
+        return R.timestamp_ns(v) == _ZERO_TIME_NS
     return False
+
+
+_ZERO_TIME_NS = R.timestamp_ns(R._TS_MIN)
 
 
 def _check_optional(v: Any, name: str) -> OptionalValue:

@@ -154,6 +154,10 @@ def cel_equal(a: Any, b: Any) -> bool:
         return True
     if ka == K_DOUBLE:
         return float(a) == float(b)
+    if ka == K_TS:
+        return timestamp_ns(a) == timestamp_ns(b)
+    if ka == K_DUR:
+        return duration_ns(a) == duration_ns(b)
     if ka == K_OTHER:
         if type(a) is not type(b):
             return False
@@ -179,7 +183,11 @@ def compare(a: Any, b: Any, op: str) -> int | None:
             fa, fb = int(a), int(b)
         return -1 if fa < fb else (1 if fa > fb else 0)
     if ka == kb and ka in (K_STRING, K_BYTES, K_BOOL, K_TS, K_DUR):
-        if ka == K_BOOL:
+        if ka == K_TS:
+            a, b = timestamp_ns(a), timestamp_ns(b)
+        elif ka == K_DUR:
+            a, b = duration_ns(a), duration_ns(b)
+        elif ka == K_BOOL:
             a, b = bool(a), bool(b)
         elif ka == K_STRING:
             a, b = str(a), str(b)
@@ -251,30 +259,62 @@ def contains(container: Any, item: Any) -> bool:
 # -- arithmetic (cel-go common/types/int.go, uint.go, double.go, timestamp.go, duration.go) -------------
 
 _NS_MAX = 2**63 - 1
+_UTC = datetime.timezone.utc
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=_UTC)
+_TS_MIN = datetime.datetime(1, 1, 1, tzinfo=_UTC)
+_TS_MAX = datetime.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=_UTC)
+
+# Timestamps and durations keep nanoseconds (cel-go uses time.Time / time.Duration): celtypes' datetime-based
+# classes hold microseconds, and the sub-microsecond rest rides along as an attribute (`extra_ns` on a
+# timestamp, `total_ns` on a duration) that every operation here takes into account.
 
 
-def _duration_ns(d: datetime.timedelta) -> int:
-    return ((d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds) * 1000
+def duration_ns(d: datetime.timedelta) -> int:
+    ns = getattr(d, "total_ns", None)
+    if ns is None:
+        ns = ((d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds) * 1000
+    return ns
 
 
-def mk_duration_us(us: int) -> Any:
-    if not -_NS_MAX <= us * 1000 <= _NS_MAX:
+def mk_duration_ns(ns: int) -> Any:
+    """A duration from nanoseconds; cel-go durations are Go time.Duration (int64 nanoseconds)."""
+    if not -_NS_MAX - 1 <= ns <= _NS_MAX:
         raise EvaluationError("duration overflow")
-    return DurationType(datetime.timedelta(microseconds=us))
+    d = DurationType(datetime.timedelta(microseconds=_trunc_div(ns, 1000)))
+    if ns % 1000:
+        d.total_ns = ns
+    return d
 
 
-def _duration_us(d: datetime.timedelta) -> int:
-    return (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
+def timestamp_ns(ts: datetime.datetime) -> int:
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=_UTC)
+    delta = datetime.datetime.__sub__(ts, _EPOCH)
+    us = (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return us * 1000 + getattr(ts, "extra_ns", 0)
 
 
-_TS_MIN = datetime.datetime(1, 1, 1, tzinfo=datetime.timezone.utc)
-_TS_MAX = datetime.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=datetime.timezone.utc)
+def mk_timestamp_ns(ns: int) -> Any:
+    """A timestamp from nanoseconds since the epoch; range 0001-01-01..9999-12-31 as cel-go checks it."""
+    us, extra = divmod(ns, 1000)
+    try:
+        dt = _EPOCH + datetime.timedelta(microseconds=us)
+    except OverflowError:
+        raise EvaluationError("timestamp overflow") from None
+    t = TimestampType(dt)
+    if extra:
+        t.extra_ns = extra
+    return t
 
 
 def mk_timestamp(dt: datetime.datetime) -> Any:
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=datetime.timezone.utc)
+        dt = dt.replace(tzinfo=_UTC)
     return TimestampType(dt)
+
+
+def _duration_us(d: datetime.timedelta) -> int:
+    return _trunc_div(duration_ns(d), 1000)
 
 
 def add(a: Any, b: Any) -> Any:
@@ -294,22 +334,12 @@ def add(a: Any, b: Any) -> Any:
         if ka == K_BYTES:
             return BytesType(bytes(a) + bytes(b))
         if ka == K_DUR:
-            return mk_duration_us(_duration_us(a) + _duration_us(b))
+            return mk_duration_ns(duration_ns(a) + duration_ns(b))
     elif ka == K_TS and kb == K_DUR:
-        return _ts_add(a, b)
+        return mk_timestamp_ns(timestamp_ns(a) + duration_ns(b))
     elif ka == K_DUR and kb == K_TS:
-        return _ts_add(b, a)
+        return mk_timestamp_ns(timestamp_ns(b) + duration_ns(a))
     raise no_overload("_+_", a, b)
-
-
-def _ts_add(ts: Any, d: Any) -> Any:
-    try:
-        r = datetime.datetime.__add__(ts, datetime.timedelta(microseconds=_duration_us(d)))
-    except OverflowError:
-        raise EvaluationError("timestamp overflow") from None
-    if r is NotImplemented:
-        raise no_overload("_+_", ts, d)
-    return mk_timestamp(r)
 
 
 def sub(a: Any, b: Any) -> Any:
@@ -323,16 +353,11 @@ def sub(a: Any, b: Any) -> Any:
         if ka == K_UINT:
             return mk_uint(int(a) - int(b))
         if ka == K_DUR:
-            return mk_duration_us(_duration_us(a) - _duration_us(b))
+            return mk_duration_ns(duration_ns(a) - duration_ns(b))
         if ka == K_TS:
-            delta = datetime.datetime.__sub__(a, b)
-            return mk_duration_us(_duration_us(delta))
+            return mk_duration_ns(timestamp_ns(a) - timestamp_ns(b))
     elif ka == K_TS and kb == K_DUR:
-        try:
-            r = datetime.datetime.__sub__(a, datetime.timedelta(microseconds=_duration_us(b)))
-        except OverflowError:
-            raise EvaluationError("timestamp overflow") from None
-        return mk_timestamp(r)
+        return mk_timestamp_ns(timestamp_ns(a) - duration_ns(b))
     raise no_overload("_-_", a, b)
 
 
@@ -402,7 +427,7 @@ def neg(a: Any) -> Any:
     if k == K_DOUBLE:
         return mk_double(-float(a))
     if k == K_DUR:
-        return mk_duration_us(-_duration_us(a))
+        return mk_duration_ns(-duration_ns(a))
     raise no_overload("-_", a)
 
 
@@ -667,8 +692,7 @@ def to_int(v: Any) -> Any:
                 return _new_int(IntType, n)
         raise EvaluationError(f"type conversion error from 'string' to 'int'")
     if k == K_TS:
-        return mk_int(int((v - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)).total_seconds() // 1)
-                      if v.tzinfo else int(v.timestamp()))
+        return mk_int(timestamp_ns(v) // 10**9)
     if k == K_BOOL:
         raise EvaluationError("type conversion error from 'bool' to 'int'")
     raise EvaluationError(f"type conversion error from '{runtime_type_name(v)}' to 'int'")
@@ -745,13 +769,28 @@ _RFC3339 = re.compile(
 
 
 def parse_timestamp(s: str) -> datetime.datetime:
-    """time.Parse(time.RFC3339, s), range 0001-01-01..9999-12-31 (cel-go)."""
+    """Validate (and return, to the microsecond) an RFC 3339 timestamp; see parse_timestamp_ns."""
+    parse_timestamp_ns(s)
+    return _parse_rfc3339(s)[0]
+
+
+def parse_timestamp_ns(s: str) -> int:
+    """time.Parse(time.RFC3339, s) -> nanoseconds since the epoch; range 0001-01-01..9999-12-31 (cel-go)."""
+    dt, extra = _parse_rfc3339(s)
+    ns = timestamp_ns(dt) + extra
+    if not timestamp_ns(_TS_MIN) <= ns <= timestamp_ns(_TS_MAX) + 999:
+        raise ValueError("timestamp out of range")
+    return ns
+
+
+def _parse_rfc3339(s: str) -> tuple[datetime.datetime, int]:
     m = _RFC3339.match(s)
     if not m:
         raise ValueError(f"cannot parse {s!r} as RFC 3339 timestamp")
     year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
     frac = m.group(7) or ""
     micro = int((frac + "000000")[:6]) if frac else 0
+    extra = int((frac + "000000000")[6:9]) if frac else 0
     if m.group(8):
         tz = datetime.timezone.utc
     else:
@@ -764,7 +803,7 @@ def parse_timestamp(s: str) -> datetime.datetime:
         raise ValueError("second out of range")
     dt = datetime.datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
     try:
-        return dt.astimezone(datetime.timezone.utc)
+        return dt.astimezone(datetime.timezone.utc), extra
     except OverflowError:
         raise ValueError("timestamp out of range") from None
 
@@ -775,15 +814,11 @@ def to_timestamp(v: Any) -> Any:
         return v
     if k == K_STRING:
         try:
-            return mk_timestamp(parse_timestamp(str(v)))
+            return mk_timestamp_ns(parse_timestamp_ns(str(v)))
         except ValueError:
             raise EvaluationError(f"type conversion error from 'string' to 'google.protobuf.Timestamp'") from None
     if k == K_INT:
-        try:
-            return mk_timestamp(datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
-                                + datetime.timedelta(seconds=int(v)))
-        except OverflowError:
-            raise EvaluationError("timestamp overflow") from None
+        return mk_timestamp_ns(int(v) * 10**9)
     raise EvaluationError(f"type conversion error from '{runtime_type_name(v)}' to 'google.protobuf.Timestamp'")
 
 
@@ -830,7 +865,7 @@ def to_duration(v: Any) -> Any:
             ns = parse_duration(str(v))
         except ValueError:
             raise EvaluationError("type conversion error from 'string' to 'google.protobuf.Duration'") from None
-        return DurationType(datetime.timedelta(microseconds=_trunc_div(ns, 1000)))
+        return mk_duration_ns(ns)
     raise EvaluationError(f"type conversion error from '{runtime_type_name(v)}' to 'google.protobuf.Duration'")
 
 
@@ -877,8 +912,7 @@ def _ts_getter(fn: Callable[[datetime.datetime], int], name: str) -> Callable[..
 
 def _dur_getter(div_us: int, name: str) -> Callable[..., Any]:
     def getter(d: Any) -> Any:
-        us = _duration_us(d)
-        return _new_int(IntType, _trunc_div(us, div_us))
+        return _new_int(IntType, _trunc_div(duration_ns(d), div_us * 1000))
 
     return getter
 

@@ -58,20 +58,22 @@ def format_timestamp(ts: datetime.datetime) -> str:
     text = ts.strftime("%Y-%m-%dT%H:%M:%S")
     if ts.year < 1000:
         text = f"{ts.year:04d}" + text[text.index("-"):]
-    if ts.microsecond:
-        text += ("." + f"{ts.microsecond:06d}").rstrip("0")
+    nanos = ts.microsecond * 1000 + getattr(ts, "extra_ns", 0)
+    if nanos:
+        text += ("." + f"{nanos:09d}").rstrip("0")
     return text + "Z"
 
 
 def format_duration(d: datetime.timedelta) -> str:
     """Seconds with the shortest exact fraction, as cel-go prints durations: `3723s`, `1.5s`, `-0.000001s`."""
-    micros = (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
-    sign = "-" if micros < 0 else ""
-    micros = abs(micros)
-    seconds, frac = divmod(micros, 1_000_000)
+    nanos = getattr(d, "total_ns", None)
+    if nanos is None:
+        nanos = ((d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds) * 1000
+    sign = "-" if nanos < 0 else ""
+    seconds, frac = divmod(abs(nanos), 1_000_000_000)
     text = f"{sign}{seconds}"
     if frac:
-        text += ("." + f"{frac:06d}").rstrip("0")
+        text += ("." + f"{frac:09d}").rstrip("0")
     return text + "s"
 
 

@@ -230,3 +230,15 @@ def test_optionals():
     assert value("[1, 2].first().value() + [1, 2].last().value()") == 3
     assert value("optional.unwrap([optional.of(1), optional.none()])") == [1]
     assert "optional.none() dereference" in runtime_error("optional.none().value()")
+
+
+def test_nanosecond_precision():
+    # cel-go time.Time / time.Duration keep nanoseconds (cel-spec timestamps.textproto nanos tests)
+    assert evaluate("timestamp('2009-02-13T23:31:30.123456789Z')") == ("2009-02-13T23:31:30.123456789Z",
+                                                                      "google.protobuf.Timestamp")
+    assert evaluate("duration('1.000000001s')") == ("1.000000001s", "google.protobuf.Duration")
+    assert value("timestamp('0001-01-01T00:00:01.999999999Z') + duration('999999999ns') == "
+                 "timestamp('0001-01-01T00:00:02.999999998Z')") is True
+    assert value("duration('1ns') > duration('0s') && timestamp('2020-01-01T00:00:00.000000001Z') > "
+                 "timestamp('2020-01-01T00:00:00Z')") is True
+    assert "timestamp overflow" in runtime_error("timestamp('9999-12-31T23:59:59.999999999Z') + duration('1ns')")
