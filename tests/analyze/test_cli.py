@@ -159,6 +159,7 @@ def test_log_with_invalid_utf8_is_read_and_broken_gzip_is_an_error(tmp_path, run
         b'\xff\xfe junk\nE1123 07:00:00.000000 1 x.go:1] failed calling webhook "w": connection refused \xe9\n')
     inv = load_dump(tmp_path, now=NOW)
     assert len(inv.log_lines) == 1 and "connection refused" in inv.log_lines[0].text
-    (tmp_path / "old.log.gz").write_bytes(gzip.compress(b"line\n" * 100)[:30])
+    packed = gzip.compress(b"".join(b"line %d %x\n" % (i, i * 7919) for i in range(2000)))
+    (tmp_path / "old.log.gz").write_bytes(packed[: len(packed) // 2])
     code, out, err = run_cli("analyze", "--from", str(tmp_path), "--format", "json")
     assert (code, out) == (2, "") and "old.log.gz" in err
