@@ -126,6 +126,19 @@ def compile_errors(obj: dict[str, Any]) -> list[str]:
     return errors
 
 
+def compiles(expr: str) -> bool:
+    """True when `expr` compiles in the VAP environment."""
+    from migrator.cel import CompileError
+
+    try:
+        _environment().compile(expr)
+    except CompileError:
+        return False
+    except Exception:  # noqa: BLE001 - an engine crash counts as "does not compile"
+        return False
+    return True
+
+
 def check_objects(objects: list[dict[str, Any]]) -> None:
     """Raise Unsupported when a generated object does not compile or does not validate."""
     for obj in objects:

@@ -141,3 +141,11 @@ def test_parse_kind_selector(text, expected):
 def test_wildcard_cel(pattern, value, ok):
     env = Environment({"s": "string"})
     assert bool(env.compile(wildcard_cel(pattern, "s")).evaluate({"s": to_cel(value)})) is ok
+
+
+def test_exclude_user_subject_is_negated_as_a_whole():
+    # regression: `!` must wrap the whole exclusion, not only its first parenthesized term
+    rule = {"match": {"any": [{"resources": {"kinds": ["Pod"], "names": ["*"]}}]},
+            "exclude": {"any": [{"subjects": [{"kind": "User", "name": "system:serviceaccount:ci:bot"}]}]}}
+    assert matches(rule, request(username="alice"))
+    assert not matches(rule, request(username="system:serviceaccount:ci:bot"))

@@ -166,3 +166,10 @@ def test_namespace_overrides_become_bindings():
     assert [b["spec"]["validationActions"] for b in bindings] == [["Audit"], ["Deny"]]
     assert bindings[0]["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"][0]["operator"] == "NotIn"
     assert bindings[1]["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"][0]["values"] == ["prod"]
+
+
+def test_deny_without_conditions_always_denies():
+    rule = {"name": "no", "match": {"any": [{"resources": {"kinds": ["ConfigMap"]}}]}, "validate": {"deny": {}}}
+    conv = convert_classic(policy([rule]))
+    assert conv.rules[0].status == "converted"
+    assert conv.objects[0]["spec"]["validations"][0]["expression"] == "false"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from migrator.translate.kyverno.context import translate_context
 from migrator.translate.kyverno.scope import Scope, Unsupported
 
 ExprModule = Callable[[str], Any]
@@ -32,13 +33,11 @@ def foreach_to_cel(entries: Any, scope: Scope, expr: ExprModule, depth: int = 0)
     for i, fe in enumerate(entries):
         if not isinstance(fe, dict):
             raise Unsupported(f"foreach[{i}] is not a mapping")
-        if fe.get("context"):
-            raise Unsupported("foreach context entries")
         if not isinstance(fe.get("list"), str) or not fe["list"].strip():
             raise Unsupported("foreach without a list expression")
         list_expr = expr("jmespath").jmespath_to_cel(fe["list"].strip(), scope)
         elem, index = _element_names(scope)
-        inner = scope.in_foreach(elem, index)
+        inner = translate_context(fe, scope.in_foreach(elem, index))
         body = _element_body(fe, elem, inner, expr, depth)
         if index in body:
             raise Unsupported("foreach elementIndex (needs a two-variable comprehension)")
@@ -66,7 +65,7 @@ def _element_body(fe: dict[str, Any], elem: str, scope: Scope, expr: ExprModule,
         deny = fe["deny"]
         conditions = deny.get("conditions") if isinstance(deny, dict) else None
         if conditions is None:
-            raise Unsupported("foreach deny without conditions")
+            return "false"  # no conditions: Kyverno denies every element
         return f"!({expr('conditions').conditions_to_cel(conditions, scope)})"
     if fe.get("pattern") is not None:
         return expr("pattern").pattern_to_cel(fe["pattern"], subject, scope)

@@ -350,7 +350,7 @@ def translate_match(rule: dict[str, Any], *, policy_namespace: str | None = None
             preds.append(filter_cel(desc, info, what="exclude"))
         if preds:
             excluded = all_of(preds) if emode == "all" else any_of(preds)
-            out.conditions.append({"name": "kyverno-exclude", "expression": f"!{excluded}"})
+            out.conditions.append({"name": "kyverno-exclude", "expression": f"!({excluded})"})
     return out
 
 

@@ -13,12 +13,12 @@ mutate / generate / verifyImages / validate.manifests are not validation a VAP c
 
 from __future__ import annotations
 
-import importlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from migrator.translate.kyverno.cel_rule import translate_cel_rule
+from migrator.translate.kyverno.context import expression_module, translate_context
 from migrator.translate.kyverno.foreach import foreach_to_cel
 from migrator.translate.kyverno.scope import Scope, Unsupported
 
@@ -37,14 +37,6 @@ class RulePieces:
     dropped: list[str] = field(default_factory=list)
 
 
-def expression_module(name: str) -> Any:
-    """The expression translator module `name` (pattern, conditions, jmespath, message, podsecurity)."""
-    try:
-        return importlib.import_module(f"migrator.translate.kyverno.{name}")
-    except ImportError as exc:
-        raise Unsupported(f"{name} translation is not available ({exc})") from None
-
-
 def rule_kind_of(rule: dict[str, Any]) -> str:
     """Which kind of rule: validate, mutate, generate, verifyImages (first present)."""
     for key in ("validate", "mutate", "generate", "verifyImages"):
@@ -53,50 +45,17 @@ def rule_kind_of(rule: dict[str, Any]) -> str:
     return "none"
 
 
-def translate_context(rule: dict[str, Any], scope: Scope) -> Scope:
-    """Inline `variable` context entries into the scope; anything that fetches data is unsupported."""
-    entries = rule.get("context") or []
-    if not entries:
-        return scope
-    variables = dict(scope.variables)
-    for entry in entries:
-        if not isinstance(entry, dict) or not entry.get("name"):
-            raise Unsupported("malformed context entry")
-        for source in ("apiCall", "configMap", "imageRegistry", "globalReference"):
-            if entry.get(source) is not None:
-                raise Unsupported(f"context.{source} (data a ValidatingAdmissionPolicy cannot fetch)")
-        var = entry.get("variable")
-        if not isinstance(var, dict):
-            raise Unsupported("context entry without a supported source")
-        if var.get("default") is not None:
-            raise Unsupported("context.variable with default")
-        inner = Scope(object=scope.object, old_object=scope.old_object, element=scope.element,
-                      element_index=scope.element_index, outer=scope.outer, variables=variables)
-        if var.get("jmesPath") is not None and var.get("value") is None:
-            variables[str(entry["name"])] = expression_module("jmespath").jmespath_to_cel(str(var["jmesPath"]), inner)
-        elif var.get("value") is not None and var.get("jmesPath") is None:
-            value = var["value"]
-            if "{{" in json.dumps(value):
-                if isinstance(value, str):
-                    variables[str(entry["name"])] = expression_module("jmespath").substitute(value, inner)
-                else:
-                    raise Unsupported("context.variable value with embedded variables")
-            else:
-                from migrator.translate.cel_literal import literal
-
-                variables[str(entry["name"])] = literal(value)
-        else:
-            raise Unsupported("context.variable with both value and jmesPath")
-    return Scope(object=scope.object, old_object=scope.old_object, element=scope.element,
-                 element_index=scope.element_index, outer=scope.outer, variables=variables)
-
-
 def _message(validate: dict[str, Any], rule_name: str, scope: Scope) -> dict[str, str]:
     text = validate.get("message")
     if not text:
         return {"message": f"validation error: rule {rule_name} failed"}
     try:
         message, message_expression = expression_module("message").message_to_cel(str(text), scope)
+        if message_expression:
+            from migrator.translate.objects import compiles
+
+            if not compiles(message_expression):
+                raise Unsupported("messageExpression does not compile")
     except Unsupported:
         # the message does not change the decision: keep the text as written
         return {"message": str(text)}
@@ -184,7 +143,8 @@ def _validation_cel(validate: dict[str, Any], scope: Scope) -> str:
         deny = validate["deny"]
         conditions = deny.get("conditions") if isinstance(deny, dict) else None
         if conditions is None:
-            raise Unsupported("deny without conditions")
+            # Kyverno: no conditions = empty any/all = true, so the rule always denies what it matches
+            return "false"
         return f"!({expression_module('conditions').conditions_to_cel(conditions, scope)})"
     if validate.get("pattern") is not None:
         expr = expression_module("pattern").pattern_to_cel(validate["pattern"], scope.object, scope)

@@ -1,0 +1,62 @@
+"""Kyverno rule `context` entries and access to the expression translators.
+
+A `variable` entry with a JMESPath over the request, or a constant value, is inlined into the Scope (later `{{ name }}`
+references expand to its CEL); apiCall / configMap / imageRegistry / globalReference fetch data at admission time,
+which a ValidatingAdmissionPolicy cannot do, so they are unsupported.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from typing import Any
+
+from migrator.translate.kyverno.scope import Scope, Unsupported
+
+
+def expression_module(name: str) -> Any:
+    """The expression translator module `name` (pattern, conditions, jmespath, message, podsecurity)."""
+    try:
+        return importlib.import_module(f"migrator.translate.kyverno.{name}")
+    except ImportError as exc:
+        raise Unsupported(f"{name} translation is not available ({exc})") from None
+
+
+def translate_context(rule: dict[str, Any], scope: Scope) -> Scope:
+    """Inline `variable` context entries into the scope; anything that fetches data is unsupported."""
+    entries = rule.get("context") or []
+    if not entries:
+        return scope
+    variables = dict(scope.variables)
+    for entry in entries:
+        if not isinstance(entry, dict) or not entry.get("name"):
+            raise Unsupported("malformed context entry")
+        for source in ("apiCall", "configMap", "imageRegistry", "globalReference"):
+            if entry.get(source) is not None:
+                raise Unsupported(f"context.{source} (data a ValidatingAdmissionPolicy cannot fetch)")
+        var = entry.get("variable")
+        if not isinstance(var, dict):
+            raise Unsupported("context entry without a supported source")
+        if var.get("default") is not None:
+            raise Unsupported("context.variable with default")
+        inner = Scope(object=scope.object, old_object=scope.old_object, element=scope.element,
+                      element_index=scope.element_index, outer=scope.outer, variables=variables)
+        if var.get("jmesPath") is not None and var.get("value") is None:
+            variables[str(entry["name"])] = expression_module("jmespath").jmespath_to_cel(str(var["jmesPath"]), inner)
+        elif var.get("value") is not None and var.get("jmesPath") is None:
+            value = var["value"]
+            if "{{" in json.dumps(value):
+                if isinstance(value, str):
+                    variables[str(entry["name"])] = expression_module("jmespath").substitute(value, inner)
+                else:
+                    raise Unsupported("context.variable value with embedded variables")
+            else:
+                from migrator.translate.cel_literal import literal
+
+                variables[str(entry["name"])] = literal(value)
+        else:
+            raise Unsupported("context.variable with both value and jmesPath")
+    return Scope(object=scope.object, old_object=scope.old_object, element=scope.element,
+                 element_index=scope.element_index, outer=scope.outer, variables=variables)
+
+
