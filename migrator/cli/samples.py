@@ -136,6 +136,10 @@ def from_kyverno_test(
     autogen: bool = typer.Option(
         True, "--autogen/--no-autogen", help="Also wrap tested Pods in the controllers Kyverno autogenerates rules for."
     ),
+    enforced_only: bool = typer.Option(
+        False, "--enforced-only",
+        help="Record a failure as a denial only for rules that deny (Enforce); Audit-mode failures stay allowed.",
+    ),
     namespaces_out: Optional[Path] = typer.Option(
         None, "--namespaces-out", help="Write the values files' namespace labels as Namespace objects (for verify --namespaces)."
     ),
@@ -152,7 +156,7 @@ def from_kyverno_test(
     if namespaces_out:
         check_writable([namespaces_out], force=force)
     summary = KyvernoTestSummary()
-    samples = list(iter_samples(files, summary, autogen))  # every test is read and checked before writing
+    samples = list(iter_samples(files, summary, autogen, enforced_only))  # every test is read and checked before writing
     with open_writer(output, force=force) as writer:
         for sample in samples:
             writer.write(sample.review, sample.label)
@@ -163,6 +167,14 @@ def from_kyverno_test(
     ]
     for reason, n in summary.dropped.most_common():
         lines.append(f"  results not used ({reason}): {n}")
+    if summary.audit_only_denials:
+        if enforced_only:
+            lines.append(f"  {summary.audit_only_denials} expected failure(s) of Audit-mode rules recorded as allowed (--enforced-only)")
+        else:
+            lines.append(
+                f"  {summary.audit_only_denials} denied sample(s) fail only Audit-mode rules: bindings converted with "
+                "[Audit] allow them, so verify reports disagreements (see --enforced-only)"
+            )
     lines.extend(f"note: {n}" for n in summary.notes)
     if namespaces_out:
         objs = [summary.namespaces[k] for k in sorted(summary.namespaces)]

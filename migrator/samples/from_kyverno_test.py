@@ -52,6 +52,7 @@ class KyvernoTestSummary:
     denied: int = 0
     unknown: int = 0
     autogen_samples: int = 0
+    audit_only_denials: int = 0  # expected fails only of rules that audit or warn (validationFailureAction Audit)
     dropped: Counter = field(default_factory=Counter)  # results not used, by reason
     notes: list[str] = field(default_factory=list)
     namespaces: dict[str, dict[str, Any]] = field(default_factory=dict)  # Namespace objects from values files
@@ -133,6 +134,19 @@ class Policy:
             if rule.get("name") == name:
                 return "validate" in rule or "verifyImages" in rule
         return None
+
+    def enforces(self, rule_name: str | None) -> bool:
+        """Whether a failing rule denies the request (Enforce / Deny) rather than only auditing or warning."""
+        spec = self.doc.get("spec") or {}
+        if self.kind in KYVERNO_POLICY_KINDS:
+            action = spec.get("validationFailureAction")
+            for rule in self.rules:
+                if rule.get("name") == rule_name:
+                    action = ((rule.get("validate") or {}).get("failureAction")) or action
+            return str(action or "Audit").lower() == "enforce"
+        if self.kind in VALIDATING_POLICY_KINDS:
+            return "Deny" in (spec.get("validationActions") or ["Deny"])
+        return True  # a ValidatingAdmissionPolicy's actions live in its bindings
 
     def match_kinds(self) -> set[str]:
         """Kinds the policy's rules match directly (short kind names; `*` for any)."""
@@ -342,7 +356,14 @@ class Expectation:
 
     @property
     def allowed(self) -> bool | None:
-        flat = [v for rules in self.verdicts.values() for v in rules.values()]
+        return self.allowed_when()
+
+    def allowed_when(self, enforced: Any = None) -> bool | None:
+        """False when a rule is expected to fail; with `enforced(policy, rule)`, only rules that would deny."""
+        flat = [
+            v for policy, rules in self.verdicts.items() for rule, v in rules.items()
+            if enforced is None or v != "fail" or enforced(policy, rule)
+        ]
         if "fail" in flat:
             return False
         if "error" in flat:
@@ -484,7 +505,7 @@ def wrap_pod(pod: dict[str, Any], controller: str) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------- samples
 
 
-def sample_for(test: KyvernoTest, exp: Expectation) -> Sample:
+def sample_for(test: KyvernoTest, exp: Expectation, enforced_only: bool = False) -> Sample:
     obj = copy.deepcopy(exp.resource.obj)
     kind = exp.resource.kind
     group, version = split_api_version(obj.get("apiVersion"))
@@ -511,7 +532,7 @@ def sample_for(test: KyvernoTest, exp: Expectation) -> Sample:
         obj=new,
         old_obj=old,
         options=default_options(exp.operation),
-        allowed=exp.allowed,
+        allowed=exp.allowed_when(_enforced(test) if enforced_only else None),
     )
     label = label_for(exp.operation, resource, "", exp.namespace, name)
     if exp.autogen_of:
@@ -519,7 +540,17 @@ def sample_for(test: KyvernoTest, exp: Expectation) -> Sample:
     return Sample(review, label, "kyverno test")
 
 
-def iter_samples(paths: Iterable[str], summary: KyvernoTestSummary, autogen: bool = True) -> Iterator[Sample]:
+def _enforced(test: KyvernoTest):
+    def enforced(policy_ref: str, rule: str) -> bool:
+        policy = test.policy(policy_ref)
+        return True if policy is None else policy.enforces(rule)
+
+    return enforced
+
+
+def iter_samples(
+    paths: Iterable[str], summary: KyvernoTestSummary, autogen: bool = True, enforced_only: bool = False
+) -> Iterator[Sample]:
     """All samples of all tests found under `paths`; each test is read and checked whole before its samples."""
     for path in find_test_files(paths):
         test = KyvernoTest.load(path)
@@ -530,7 +561,9 @@ def iter_samples(paths: Iterable[str], summary: KyvernoTestSummary, autogen: boo
         if not exps:
             summary.notes.append(f"{path}: no results usable as admission decisions")
         for exp in exps:
-            sample = sample_for(test, exp)
+            sample = sample_for(test, exp, enforced_only)
+            if exp.allowed is False and exp.allowed_when(_enforced(test)) is not False:
+                summary.audit_only_denials += 1
             summary.samples += 1
             allowed = sample.allowed
             if allowed is True:

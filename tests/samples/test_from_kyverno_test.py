@@ -177,3 +177,28 @@ def test_scope_of_kinds_outside_the_builtin_table():
     assert is_namespaced("ClusterIssuer", "cert-manager.io") is False
     assert is_namespaced("ClusterWidget", "example.com") is False  # the Cluster... convention
     assert is_namespaced("Widget", "example.com") is True
+
+
+def test_audit_mode_failures_and_enforced_only(tmp_path, capsys):
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump({
+        "apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy", "metadata": {"name": "p"},
+        "spec": {"validationFailureAction": "Audit", "rules": [
+            {"name": "audited", "match": {"any": [{"resources": {"kinds": ["ConfigMap"]}}]}, "validate": {"pattern": {}}},
+            {"name": "enforced", "match": {"any": [{"resources": {"kinds": ["ConfigMap"]}}]},
+             "validate": {"failureAction": "Enforce", "pattern": {}}}]}}))
+    (tmp_path / "r.yaml").write_text(yaml.safe_dump_all([
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b"}}]))
+    (tmp_path / "kyverno-test.yaml").write_text(yaml.safe_dump({
+        "name": "t", "policies": ["p.yaml"], "resources": ["r.yaml"],
+        "results": [{"policy": "p", "rule": "audited", "kind": "ConfigMap", "resources": ["a"], "result": "fail"},
+                    {"policy": "p", "rule": "enforced", "kind": "ConfigMap", "resources": ["b"], "result": "fail"}]}))
+    out = tmp_path / "s.jsonl"
+    code, stdout, _ = run(capsys, "samples", "from-kyverno-test", str(tmp_path), "-o", str(out))
+    assert code == 0
+    decided = {json.loads(l)["request"]["name"]: json.loads(l)["response"]["allowed"] for l in out.read_text().splitlines()}
+    assert decided == {"a": False, "b": False}  # the test's fail is recorded as a denial
+    assert "1 denied sample(s) fail only Audit-mode rules" in stdout
+    code, stdout, _ = run(capsys, "samples", "from-kyverno-test", str(tmp_path), "-o", str(out), "--force", "--enforced-only")
+    decided = {json.loads(l)["request"]["name"]: json.loads(l)["response"]["allowed"] for l in out.read_text().splitlines()}
+    assert decided == {"a": True, "b": False}
