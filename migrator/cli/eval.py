@@ -106,6 +106,8 @@ def eval_command(
     request_file: Optional[Path] = typer.Option(None, "--request", help="AdmissionReview or its request"),
     params_file: Optional[Path] = typer.Option(None, "--params", help="YAML/JSON bound to `params`"),
     namespace_file: Optional[Path] = typer.Option(None, "--namespace-object", help="Namespace bound to `namespaceObject`"),
+    authorizer_file: Optional[Path] = typer.Option(None, "--authorizer",
+                                                   help="Authorizer rules (YAML/JSON); allow-all by default"),
     show_type: bool = typer.Option(False, "--type", help="Also print the CEL type of the result"),
 ) -> None:
     """Evaluate CEL as the Kubernetes API server would (ValidatingAdmissionPolicy environment)."""
@@ -125,9 +127,19 @@ def eval_command(
     if expr is None:
         raise InputError(None, "give an expression or --batch FILE")
 
-    from migrator.cel import CompileError, Environment, EvaluationError, to_cel, to_json
+    from migrator.cel import CompileError, Environment, EvaluationError, load_authorizer, to_cel, to_json
 
+    declarations: dict[str, Any] = dict(VAP_VARIABLES)
     bound: dict[str, Any] = {name: None for name in VAP_VARIABLES}
+    try:
+        authorizer = load_authorizer(str(authorizer_file) if authorizer_file is not None else None)
+    except ImportError:  # the authz library is not installed in this build
+        authorizer = None
+    except FileNotFoundError:
+        raise InputError(str(authorizer_file), "no such file", "--authorizer") from None
+    if authorizer is not None:
+        declarations["authorizer"] = "kubernetes.authorization.Authorizer"
+        declarations["authorizer.requestResource"] = "kubernetes.authorization.ResourceCheck"
     for name, path in (("object", object_file), ("oldObject", old_object_file), ("request", request_file),
                        ("params", params_file), ("namespaceObject", namespace_file)):
         if path is not None:
@@ -135,11 +147,14 @@ def eval_command(
             obj = _load_one(path, option)
             bound[name] = _request_of(obj) if name == "request" else obj
     try:
-        program = Environment(VAP_VARIABLES).compile(expr)
+        program = Environment(declarations).compile(expr)
     except CompileError as exc:
         raise InputError("<expression>", f"does not compile: {exc}") from None
     try:
-        value, typ = to_json(program.evaluate({k: to_cel(v) for k, v in bound.items()}))
+        activation = {k: to_cel(v) for k, v in bound.items()}
+        if authorizer is not None:
+            activation["authorizer"] = authorizer
+        value, typ = to_json(program.evaluate(activation))
     except EvaluationError as exc:
         err = MigratorError(f"evaluation error: {exc}")
         err.exit_code = 1

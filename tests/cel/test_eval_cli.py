@@ -79,3 +79,15 @@ def test_runtime_error_exit_1():
     result = run("eval", "1 / 0")
     assert result.returncode == 1
     assert "division by zero" in result.stderr
+
+
+def test_authorizer_option(tmp_path):
+    review = tmp_path / "review.json"
+    review.write_text(json.dumps({"kind": "AdmissionReview", "request": {
+        "operation": "DELETE", "userInfo": {"username": "bob"}, "resource": {"group": "apps", "resource": "deployments"},
+        "namespace": "prod", "name": "web"}}))
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n- users: [alice]\n  verbs: ['*']\n  apiGroups: ['*']\n  resources: ['*']\n")
+    expr = "authorizer.requestResource.check('delete').allowed()"
+    assert run("eval", expr, "--request", str(review)).stdout.strip() == "true"  # allow-all by default
+    assert run("eval", expr, "--request", str(review), "--authorizer", str(rules)).stdout.strip() == "false"
