@@ -111,9 +111,14 @@ def collect(ctx: Context) -> dict[str, Failures]:
         ts = parse_timestamp(obj.get("stageTimestamp")) or parse_timestamp(obj.get("requestReceivedTimestamp"))
         record(texts, 1, ts, ts)
 
+    seen_events: set[tuple[str, str]] = set()
     for ev in ctx.inventory.of_kind("Event"):
         if ev.api_version not in ("v1", "events.k8s.io/v1", "events.k8s.io/v1beta1"):
             continue
+        if ev.name:  # one Event is served by both APIs: a dump of both views holds it twice
+            if (ev.namespace, ev.name) in seen_events:
+                continue
+            seen_events.add((ev.namespace, ev.name))
         obj = ev.obj
         texts = [t for t in (obj.get("message"), obj.get("note")) if isinstance(t, str)]
         if not texts:

@@ -328,3 +328,12 @@ def test_events_count_series_and_deprecated_count():
     (finding,) = [f for f in result.findings if f.id == "call-failures"]
     assert finding.evidence == {"count": 8, "by_cause": {"timeout": 5, "tls": 3},
                                 "first": "2026-11-22T08:00:00Z", "last": "2026-11-23T09:00:00.500000Z"}
+
+
+def test_one_event_read_through_both_apis_counts_once():
+    core = {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "e1", "namespace": "a"},
+            "message": 'failed calling webhook "hook.example.com": connection refused', "count": 3}
+    new = {"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "e1", "namespace": "a"},
+           "note": 'failed calling webhook "hook.example.com": connection refused', "deprecatedCount": 3}
+    (finding,) = [f for f in run(webhook_config(), core, new).findings if f.id == "call-failures"]
+    assert finding.evidence["count"] == 3
