@@ -68,11 +68,17 @@ def _worst(findings) -> int:
 
 
 def _uri(path: str) -> str:
+    """A relative URI for files under the working directory (what code-scanning uploads expect), else file://."""
+    from pathlib import Path
+    from urllib.parse import quote
+
     try:
         rel = os.path.relpath(path)
     except ValueError:
-        rel = path
-    return (path if rel.startswith("..") else rel).replace(os.sep, "/")
+        rel = ".."
+    if rel.startswith(".."):
+        return Path(path).resolve().as_uri()
+    return quote(rel.replace(os.sep, "/"))
 
 
 def render_sarif_report(analysis: Analysis, version: str = "0") -> str:
