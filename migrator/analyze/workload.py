@@ -20,7 +20,7 @@ def check(ctx: Context) -> list[Finding]:
         missing = service_missing(ctx, wh)
         findings += missing
         workloads = ctx.backing_workloads(wh.service)
-        if not missing and wh.fail_closed:
+        if wh.fail_closed and ctx.service(wh.service) is not None:  # endpoints are read for a present Service
             findings += fail_closed_unavailable(ctx, wh, workloads)
         if wh.fail_closed:
             findings += single_replica(ctx, wh, workloads)
