@@ -6,6 +6,11 @@ Prints samples/s, matched policy evaluations/s and CEL expression evaluations/s 
 is asserted: the figures go in reports.
 
     python3 bench/bench_verify.py [--samples 2000] [--jobs N] [--repeat 1]
+    python3 bench/bench_verify.py --stream 200000 [--jobs 1]   # audit-log scale: samples/s and peak memory
+
+--stream writes N reviews to a gzipped JSON Lines file (generated lazily) and runs verify on it with the JSON
+output discarded, reporting samples/s and the peak resident memory of this process and of its workers: with
+streaming, the peak should not grow with N.
 """
 
 from __future__ import annotations
@@ -117,8 +122,11 @@ def pod(rng: random.Random, n: int) -> dict:
 
 
 def reviews(count: int, seed: int = 7) -> list[dict]:
+    return list(iter_reviews(count, seed))
+
+
+def iter_reviews(count: int, seed: int = 7):
     rng = random.Random(seed)
-    out = []
     for n in range(count):
         obj = pod(rng, n)
         op = "UPDATE" if rng.random() < 0.2 else "CREATE"
@@ -129,9 +137,42 @@ def reviews(count: int, seed: int = 7) -> list[dict]:
             "userInfo": {"username": "system:serviceaccount:ci:deployer", "groups": ["system:serviceaccounts"]},
             "object": obj, "oldObject": obj if op == "UPDATE" else None, "dryRun": False,
         }
-        out.append({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": req,
-                    "response": {"uid": req["uid"], "allowed": rng.random() < 0.6}})
-    return out
+        yield {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": req,
+               "response": {"uid": req["uid"], "allowed": rng.random() < 0.6}}
+
+
+class _Discard(io.TextIOBase):
+    def write(self, s: str) -> int:
+        return len(s)
+
+
+def stream_bench(count: int, jobs: int) -> None:
+    """verify over `count` samples in one .jsonl.gz: samples/s and peak RSS (self and workers)."""
+    import gzip
+    import resource
+
+    from migrator.verify import VerifyOptions, verify
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pol = os.path.join(tmp, "policies.json")
+        with open(pol, "w") as fh:
+            json.dump({"apiVersion": "v1", "kind": "List", "items": policy_docs()}, fh)
+        samples = os.path.join(tmp, "audit-day.jsonl.gz")
+        t = time.perf_counter()
+        with gzip.open(samples, "wt", compresslevel=1) as fh:
+            for r in iter_reviews(count):
+                fh.write(json.dumps(r) + "\n")
+        print(f"generated {count} reviews ({os.path.getsize(samples) / 1e6:.1f} MB gzipped) in {time.perf_counter() - t:.1f} s")
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        t = time.perf_counter()
+        code = verify(VerifyOptions(samples=[samples], policies=[pol], format="json", jobs=jobs, progress=False), _Discard(), io.StringIO())
+        elapsed = time.perf_counter() - t
+        peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(
+            f"jobs={jobs}: {count} samples in {elapsed:.1f} s = {count / elapsed:,.0f} samples/s (exit {code}); "
+            f"peak RSS {peak_self:.0f} MiB (before verify {before / 1024:.0f} MiB), largest worker {peak_children:.0f} MiB"
+        )
 
 
 def main() -> None:
@@ -139,8 +180,14 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=2000)
     ap.add_argument("--jobs", type=int, default=0, help="parallel run (default: CPU count)")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--stream", type=int, default=0, help="audit-log scale run over N streamed samples")
     args = ap.parse_args()
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    if args.stream:
+        from migrator.verify.runner import default_jobs as _jobs
+
+        stream_bench(args.stream, args.jobs or _jobs())
+        return
 
     from migrator.verify import VerifyOptions, load_dispatcher, verify
     from migrator.verify.runner import default_jobs
