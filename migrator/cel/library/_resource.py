@@ -8,8 +8,6 @@ original text only in some cases. So this is a faithful port of the representati
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from migrator.cel.library._gostd import INT64_MAX, INT64_MIN, go_div, go_rem
 
 DECIMAL_EXPONENT = "DecimalExponent"
@@ -56,7 +54,11 @@ def int64_multiply(a: int, b: int) -> tuple[int, bool]:
 
 
 def positive_scale_int64(base: int, scale: int) -> tuple[int, bool]:
-    c = base * 10**scale if scale > 0 else base
+    if base == 0 or scale <= 0:
+        return base, True
+    if scale > 19:  # |base| >= 1, so base * 10**scale cannot fit in int64 (Go fails on the way)
+        return 0, False
+    c = base * 10**scale
     return (c, True) if _fits(c) else (0, False)
 
 
@@ -110,6 +112,17 @@ def remove_big_int_factors(d: int, factor: int) -> tuple[int, int]:
 
 # ---- inf.Dec: value = unscaled * 10**-scale ------------------------------------------------------------
 
+# Beyond this many digits a decimal is refused instead of computed: Go's inf.Dec would grind through
+# numbers such as 10**2000000000 (quantity("1e2000000000") against a decimal); migrator must not hang.
+MAX_DIGITS = 100_000
+
+
+def _pow10(n: int) -> int:
+    if n > MAX_DIGITS:
+        raise QuantityError("quantity exponent too large to evaluate")
+    return 10**n
+
+
 class Dec:
     __slots__ = ("unscaled", "scale")
 
@@ -120,31 +133,55 @@ class Dec:
     def copy(self) -> "Dec":
         return Dec(self.unscaled, self.scale)
 
-    def fraction(self) -> Fraction:
-        if self.scale >= 0:
-            return Fraction(self.unscaled, 10**self.scale)
-        return Fraction(self.unscaled * 10 ** (-self.scale))
+    def normalized(self) -> tuple[int, int]:
+        """(unscaled, scale) without trailing zeros: equal values give equal pairs (used for hashing)."""
+        u, sc = self.unscaled, self.scale
+        if u == 0:
+            return 0, 0
+        while u % 10 == 0:
+            u //= 10
+            sc -= 1
+        return u, sc
 
     def sign(self) -> int:
         return (self.unscaled > 0) - (self.unscaled < 0)
 
     def cmp(self, other: "Dec") -> int:
-        a, b = self.fraction(), other.fraction()
+        sa, sb = self.sign(), other.sign()
+        if sa != sb:
+            return (sa > sb) - (sa < sb)
+        if sa == 0:
+            return 0
+        # Compare magnitudes by their number of integer digits first, so huge exponents stay cheap.
+        ea = len(str(abs(self.unscaled))) - self.scale
+        eb = len(str(abs(other.unscaled))) - other.scale
+        if ea != eb:
+            r = 1 if ea > eb else -1
+            return r if sa > 0 else -r
+        s = max(self.scale, other.scale)
+        a = self.unscaled * _pow10(s - self.scale)
+        b = other.unscaled * _pow10(s - other.scale)
         return (a > b) - (a < b)
 
     def round_up(self, scale: int) -> "Dec":
         """inf.Dec.Round(x, scale, inf.RoundUp): away from zero."""
         if scale >= self.scale:
-            return Dec(self.unscaled * 10 ** (scale - self.scale), scale)
-        div = 10 ** (self.scale - scale)
-        q, r = divmod(abs(self.unscaled), div)
+            if self.unscaled == 0:
+                return Dec(0, scale)
+            return Dec(self.unscaled * _pow10(scale - self.scale), scale)
+        drop = self.scale - scale
+        if self.unscaled == 0:
+            return Dec(0, scale)
+        if drop > len(str(abs(self.unscaled))):
+            return Dec(1 if self.unscaled > 0 else -1, scale)  # all digits dropped, rounded away from zero
+        q, r = divmod(abs(self.unscaled), _pow10(drop))
         if r:
             q += 1
         return Dec(q if self.unscaled >= 0 else -q, scale)
 
     def add(self, other: "Dec") -> "Dec":
         s = max(self.scale, other.scale)
-        return Dec(self.unscaled * 10 ** (s - self.scale) + other.unscaled * 10 ** (s - other.scale), s)
+        return Dec(self.unscaled * _pow10(s - self.scale) + other.unscaled * _pow10(s - other.scale), s)
 
     def neg(self) -> "Dec":
         return Dec(-self.unscaled, self.scale)
@@ -195,10 +232,9 @@ class Quantity:
             self.i_value, self.i_scale = 0, 0
         return self.d
 
-    def fraction(self) -> Fraction:
-        if self.d is not None:
-            return self.d.fraction()
-        return self._i_as_dec().fraction()
+    def value_key(self) -> tuple[int, int]:
+        """A hashable key equal for equal values, whatever the representation."""
+        return (self.d if self.d is not None else self._i_as_dec()).normalized()
 
     def is_zero(self) -> bool:
         if self.d is not None:

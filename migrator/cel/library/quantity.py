@@ -7,8 +7,6 @@ Values print as resource.Quantity.String() does; the representation follows apim
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from celpy import celtypes
 
 from migrator.cel.engine import EvaluationError
@@ -37,7 +35,7 @@ class Quantity:
         return eq if eq is NotImplemented else not eq
 
     def __hash__(self) -> int:
-        return hash(("kubernetes.Quantity", Fraction(self.q.fraction())))
+        return hash(("kubernetes.Quantity", self.q.value_key()))
 
     def __str__(self) -> str:
         return str(self.q)

@@ -100,3 +100,12 @@ def test_integer_form_depends_on_representation_as_in_apimachinery():
     assert parse_quantity("3000m").as_int64() == (0, False)
     assert parse_quantity("1Ei").as_int64() == (0, False)
     assert parse_quantity("1Gi").as_int64() == (1 << 30, True)
+
+
+def test_huge_exponents_do_not_hang():
+    # Comparisons of huge exponents are decided by digit counts; arithmetic that would need an enormous
+    # decimal is refused (documented limit) rather than computed.
+    assert value('quantity("1e2000000000").compareTo(quantity("9999999999999999999999999999"))') == 1
+    assert value('quantity("1e2000000000").isInteger()') is False
+    assert value('quantity("1e-999999999")') == "1e-9"
+    assert runtime_error('quantity("1e2000000000").add(quantity("0.5"))') == "quantity exponent too large to evaluate"
