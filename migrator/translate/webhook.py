@@ -9,7 +9,7 @@ the webhook then shows where the user's CEL and the webhook disagree.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from migrator.errors import InputError
 from migrator.sources.documents import Document
@@ -17,6 +17,7 @@ from migrator.translate.kyverno.scope import Unsupported
 from migrator.translate.model import PARTIAL, UNSUPPORTED, PolicyConversion, RuleStatus
 from migrator.translate.objects import binding_object, check_objects, object_name, policy_object
 
+WEBHOOK_KINDS = ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration")
 WEBHOOK_API_VERSIONS = ("admissionregistration.k8s.io/v1", "admissionregistration.k8s.io/v1beta1")
 # failurePolicy and matchPolicy defaults of each webhook API version
 DEFAULTS = {
@@ -76,6 +77,20 @@ def convert_webhook_configuration(doc: Document) -> list[PolicyConversion]:
             )
             continue
         out.append(_scaffold(doc, api_version, configuration, webhook, where))
+    return out
+
+
+def is_webhook_configuration(obj: Any) -> bool:
+    """A document `convert_webhook_configuration` takes (for `convert` to dispatch on)."""
+    return isinstance(obj, dict) and obj.get("kind") in WEBHOOK_KINDS and obj.get("apiVersion") in WEBHOOK_API_VERSIONS
+
+
+def convert_webhook_documents(docs: Iterable[Document]) -> list[PolicyConversion]:
+    """Every webhook configuration among `docs`, converted; other documents are ignored."""
+    out: list[PolicyConversion] = []
+    for doc in docs:
+        if is_webhook_configuration(doc.obj):
+            out.extend(convert_webhook_configuration(doc))
     return out
 
 

@@ -101,3 +101,12 @@ def test_bad_input_names_the_place():
         webhook_mod.convert_webhook_configuration(doc({**CONFIG, "webhooks": [{"rules": []}]}))
     with pytest.raises(InputError, match="kind"):
         webhook_mod.convert_webhook_configuration(doc({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}}))
+
+
+def test_documents_entry_point_picks_webhook_configurations():
+    from migrator.sources.documents import Document as Doc
+
+    docs = [Doc("a.yaml", 0, 1, copy.deepcopy(CONFIG)), Doc("a.yaml", 1, 9, {"apiVersion": "v1", "kind": "Service"})]
+    convs = webhook_mod.convert_webhook_documents(docs)
+    assert [c.rules[0].name for c in convs] == ["Registry.Guard.example.com", "second.example.com"]
+    assert webhook_mod.is_webhook_configuration(CONFIG) and not webhook_mod.is_webhook_configuration(docs[1].obj)
