@@ -96,7 +96,14 @@ def sort(items: list) -> celtypes.ListType:
 
 
 def lists_range(n: int) -> celtypes.ListType:
-    return _list([celtypes.IntType(i) for i in range(max(int(n), 0))])
+    """lists.range(n): [0, n). cel-go costs the call by n, so a range beyond Kubernetes' per-call limit
+    (PerCallLimit, 1,000,000) is over budget there; it is refused before allocating it."""
+    from migrator.cel.engine import PER_CALL_LIMIT
+
+    n = int(n)
+    if n > PER_CALL_LIMIT:
+        raise EvaluationError("operation cancelled: actual cost limit exceeded")
+    return _list([celtypes.IntType(i) for i in range(max(n, 0))])
 
 
 LIBRARY = Library(name="cel.lib.ext.lists")

@@ -105,3 +105,8 @@ def test_go_sort_slice_sorts():
         ys = list(xs)
         sort_slice(ys, lambda a, b: a < b)
         assert ys == sorted(xs)
+
+
+def test_range_beyond_the_per_call_cost_limit_is_refused():
+    assert runtime_error("lists.range(2000000).size()") == "operation cancelled: actual cost limit exceeded"
+    assert value("lists.range(-1) == []") is True
