@@ -105,7 +105,6 @@ class Addr:
                     j += 1
                 if j - i >= 2 and j - i > zero_end - zero_start:
                     zero_start, zero_end = i, j
-            parts: list[str] = []
             i = 0
             text = ""
             while i < 8:
@@ -118,7 +117,6 @@ class Addr:
                     text += ":"
                 text += format(words[i], "x")
                 i += 1
-            del parts
         if self.zone:
             text += "%" + self.zone
         return text
