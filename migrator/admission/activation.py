@@ -135,9 +135,10 @@ def new_activation(
     variables: dict[str, CompiledVariable],
     params: Any = None,
     has_params: bool = False,
-    authorizer: Any = None,
+    authorizer: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One activation; `variables` is bound lazily to it."""
+    """One activation; `variables` is bound lazily to it. `authorizer` holds the request's authorizer entries
+    (`authorizer` and `authorizer.requestResource`)."""
     activation: dict[str, Any] = {
         OBJECT: object,
         OLD_OBJECT: old_object,
@@ -146,8 +147,8 @@ def new_activation(
     }
     if has_params:
         activation[PARAMS] = params
-    if authorizer is not None:
-        activation[AUTHORIZER] = authorizer
+    if authorizer:
+        activation.update(authorizer)
     if EngineLazyVariables is not None:
         programs = {name: v.program for name, v in variables.items() if v.program is not None}
         activation[VARIABLES] = _ComposedVariables(programs, activation)

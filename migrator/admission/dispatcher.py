@@ -50,6 +50,15 @@ class _Denial:
     reason: str
 
 
+def default_authorizer() -> Any:
+    """The API server always has an authorizer; without rules, every check is allowed."""
+    try:
+        from migrator.cel.library.authz import load_authorizer
+    except ImportError:  # pragma: no cover - a CEL environment without the authz library
+        return None
+    return load_authorizer(None)
+
+
 def is_exempt(attrs: Attributes) -> bool:
     """Admission configuration resources are never evaluated by API-based policies (no circular dependency)."""
     return (attrs.resource.group, attrs.resource.resource) in ADMISSION_CONFIG_RESOURCES
@@ -80,7 +89,7 @@ class Dispatcher:
         self.hooks = sorted(hooks, key=lambda h: h.policy.name)
         self.params = params or ParamStore()
         self.namespaces = namespaces or NamespaceStore()
-        self.authorizer = authorizer
+        self.authorizer = authorizer if authorizer is not None else default_authorizer()
 
     @property
     def compile_errors(self) -> list[ExpressionError]:
@@ -106,6 +115,7 @@ class Dispatcher:
             denials.append(_Denial(policy.name, binding.name if binding else None, text, ""))
             result.violations.append(d.Violation(policy.name, binding.name if binding else None, None, ("Deny",), text, "Invalid", True))
 
+        authz = self._authorizer_entries(attrs)
         # The Namespace object itself has no namespaceObject (the API server unsets it).
         ns_name = attrs.namespace
         if attrs.kind.kind == "Namespace" and attrs.kind.group == "" and attrs.kind.version == "v1":
@@ -134,7 +144,7 @@ class Dispatcher:
                         request=attrs.request_cel(matched.resource, matched.kind),
                         namespace_object=namespace_object,
                         params=self.params.cel(param) if param is not None else None,
-                        authorizer=self.authorizer,
+                        authorizer=authz,
                     )
                     self._apply(result, outcome, policy, binding, validated, denials, failures, annotations)
             for key, values in annotations.items():
@@ -155,6 +165,21 @@ class Dispatcher:
             result.reason = first.reason or "Invalid"
             result.code = _REASON_CODES.get(result.reason, 422)
         return result
+
+    def _authorizer_entries(self, attrs: Attributes) -> dict[str, Any] | None:
+        """`authorizer` bound to the request's user, `authorizer.requestResource` to its resource
+        (library.NewAuthorizerVal / NewResourceAuthorizerVal)."""
+        if self.authorizer is None:
+            return None
+        return self.authorizer.for_request(
+            {
+                "userInfo": attrs.user_info,
+                "resource": attrs.resource._asdict(),
+                "subResource": attrs.subresource,
+                "namespace": attrs.namespace,
+                "name": attrs.name,
+            }
+        )
 
     @staticmethod
     def _apply(

@@ -248,7 +248,7 @@ class Validator:
         request: Any,
         namespace_object: Any,
         params: Any = None,
-        authorizer: Any = None,
+        authorizer: dict[str, Any] | None = None,
     ) -> d.ValidateResult:
         """validator.Validate for one param (None when the policy has no paramKind or none was bound)."""
         if self.match_conditions:
@@ -281,8 +281,9 @@ class Validator:
             message_compiled = self.messages[index]
             if message_compiled is not None:
                 if message_activation is None:
-                    message_activation = dict(activation)
+                    message_activation = dict(activation)  # messageExpression declares no authorizer
                     message_activation.pop(AUTHORIZER, None)
+                    message_activation.pop(REQUEST_RESOURCE_AUTHORIZER, None)
                 msg_value, msg_err = self._evaluate(message_compiled, message_activation)
                 if msg_err is None and isinstance(msg_value, str):
                     message = msg_value.strip()

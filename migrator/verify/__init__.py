@@ -58,10 +58,10 @@ def load_dispatcher(options: VerifyOptions, err: IO[str] | None = None) -> Any:
 
 
 def _load_authorizer(path: str | None) -> Any:
-    """The `authorizer` variable: the CEL library's authorizer (allow-all by default, or rules from a file)."""
+    """The `authorizer` variable: allow-all by default, or the rules of `path` (migrator.cel.library.authz)."""
     try:
-        from migrator.cel import load_authorizer  # type: ignore[attr-defined]
-    except ImportError:
+        from migrator.cel.library.authz import load_authorizer
+    except ImportError:  # pragma: no cover - a CEL environment without the authz library
         if path is not None:
             raise MigratorError(f"{path}: --authorizer is not supported by this build's CEL environment") from None
         return None

@@ -248,3 +248,30 @@ def test_policies_are_visited_in_name_order(vap):
     d = disp.dispatch(vap.request(vap.pod()))
     assert d.message == "ValidatingAdmissionPolicy 'alpha' with binding 'ab' denied request: alpha says no"
     assert [v.policy for v in d.violations] == ["alpha", "zeta"]
+
+
+def test_authorizer_is_allow_all_by_default_and_bound_to_the_request(vap):
+    validations = [
+        {"expression": "authorizer.group('').resource('secrets').namespace('default').check('get').allowed()"},
+        {"expression": "authorizer.requestResource.check('create').allowed()"},
+    ]
+    assert deny_latest(vap, validations=validations).dispatch(vap.request(vap.pod())).allowed
+
+
+def test_authorizer_rules_decide_checks(vap, tmp_path):
+    from migrator.cel.library.authz import load_authorizer
+
+    rules = tmp_path / "authz.yaml"
+    rules.write_text("rules:\n- users: [alice]\n  verbs: [create]\n  resources: [pods]\n")
+    policy = vap.policy(validations=[{"expression": "authorizer.requestResource.check('create').allowed()", "message": "not allowed"}])
+    disp = vap.dispatcher(policy, vap.binding())
+    disp.authorizer = load_authorizer(str(rules))
+    assert disp.dispatch(vap.request(vap.pod())).allowed  # alice may create pods
+    bob = vap.request(vap.pod(), userInfo={"username": "bob"})
+    assert disp.dispatch(bob).violations[0].message == "not allowed"
+
+
+def test_message_expression_cannot_use_the_authorizer(vap):
+    disp = deny_latest(vap, validations=[{"expression": "false", "messageExpression": "authorizer.requestResource.check('get').reason()"}])
+    [err] = disp.compile_errors
+    assert err.field == "spec.validations[0].messageExpression"

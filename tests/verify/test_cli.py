@@ -206,3 +206,20 @@ def test_python_m_migrator_runs_verify(case):
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["summary"]["agree"] == 1
+
+
+def test_authorizer_rules_file(case, capsys):
+    (case / "policies" / "authz.yaml").write_text(
+        POLICY.replace("no-latest", "only-admins").replace(
+            "!object.spec.containers.exists(c, c.image.endsWith(':latest'))", "authorizer.requestResource.check('create').allowed()"
+        ).split("---\napiVersion: kyverno.io/v1")[0]
+    )
+    (case / "rules.yaml").write_text("rules:\n- users: [admin]\n  verbs: ['*']\n  resources: ['*']\n")
+    doc = review("a", "nginx:1", allowed=False)
+    doc["request"]["userInfo"] = {"username": "dev"}
+    write(case / "samples" / "a.json", doc)
+    code, out, err = run(capsys, "--samples", case / "samples", "--policies", case / "policies", "--authorizer", case / "rules.yaml", "--format", "json")
+    assert code == 0, err
+    assert [v["policy"] for v in json.loads(out)["results"][0]["violations"]] == ["only-admins"]
+    code, out, err = run(capsys, "--samples", case / "samples", "--policies", case / "policies", "--format", "json")
+    assert code == 1  # allow-all by default: nothing denies the request the webhook denied
