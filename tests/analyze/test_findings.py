@@ -53,3 +53,34 @@ def test_healthy_cluster_has_no_findings(dump, analyze_json):
         "migratable": "unknown",
         "findings": [],
     }
+
+
+def test_kyverno_outage_scenario_reports_exactly_what_is_wrong(dump, analyze_json):
+    """Kyverno's admission pods are all unready (EndpointSlice says so although the Deployment wants 3), its
+    fail-closed webhook covers kube-system, the API server log (a CloudWatch export) and metrics show the failed
+    calls; cert-manager's webhook is healthy apart from an expiring CA, one replica and no PDB."""
+    result = analyze_json(dump("scenarios/kyverno-outage"))
+    kyv = "ValidatingWebhookConfiguration/kyverno-resource-validating-webhook-cfg/"
+    cm = "MutatingWebhookConfiguration/cert-manager-webhook/webhook.cert-manager.io"
+    found = sorted((f["id"], f["target"]) for f in result["findings"])
+    assert found == sorted([
+        ("fail-closed-unavailable", kyv + "validate.kyverno.svc-fail"),
+        ("covers-kube-system", kyv + "validate.kyverno.svc-fail"),
+        ("calling-errors", kyv + "validate.kyverno.svc-fail"),
+        ("call-failures", kyv + "validate.kyverno.svc-fail"),
+        ("timeout-long", kyv + "validate.kyverno.svc-fail"),
+        ("fail-open-events", kyv + "validate.kyverno.svc-ignore"),
+        ("migratable", kyv + "validate.kyverno.svc-fail"),
+        ("migratable", "ClusterPolicy/require-run-as-nonroot"),
+        ("cert-expiring", cm),
+        ("single-replica", cm),
+        ("no-pdb", cm),
+        ("no-resource-requests", cm),
+    ])
+    (calls,) = [f for f in result["findings"] if f["id"] == "call-failures"]
+    assert calls["evidence"] == {"count": 2, "by_cause": {"timeout": 1, "no-endpoints": 1},
+                                 "first": "2026-11-23T22:01:07.120000Z", "last": "2026-11-23T22:03:30.500000Z"}
+    migratable = {w["webhook"]: w["migratable"] for w in result["webhooks"]}
+    assert migratable == {"validate.kyverno.svc-fail": "yes", "validate.kyverno.svc-ignore": "no",
+                          "webhook.cert-manager.io": "unknown"}
+    assert result["summary"]["by_severity"] == {"critical": 1, "high": 6, "medium": 3, "low": 0, "info": 2}
