@@ -193,8 +193,9 @@ def _xtext_fixed(v: float, prec: int) -> str:
 _SUPERSCRIPT = str.maketrans("0123456789-+", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺")
 
 
-def _xtext_scientific(v: float) -> str:
-    """x/text %6e for en_US (cel-go builds "%<precision>e", so the precision is always the default 6)."""
+def _xtext_scientific(v: float, width: int) -> str:
+    """x/text "%<width>e" for en_US. cel-go builds "%<precision>e" (a width, not a precision), so the mantissa
+    always has the default six decimals and short results such as ∞ are padded to the requested width."""
     if math.isnan(v):
         text = "NaN"
     elif math.isinf(v):
@@ -204,7 +205,7 @@ def _xtext_scientific(v: float) -> str:
         e = int(exp)
         exp_text = ("-" if e < 0 else "") + f"{abs(e):02d}"
         text = ("-" if v < 0 else "") + mant + "×10" + exp_text.translate(_SUPERSCRIPT)
-    return text.rjust(6)
+    return text.rjust(width)
 
 
 def _timestamp_text(v: datetime.datetime) -> str:
@@ -341,10 +342,15 @@ def _fixed(precision: int | None) -> Callable[[Any], str]:
     return impl
 
 
-def _scientific(arg: Any) -> str:
-    if kind(arg) != "double" and not _is_float_exception(arg):
-        raise _FormatError(f"scientific clause can only be used on doubles, was given {type_name(arg)}")
-    return _xtext_scientific(_as_float(arg))
+def _scientific(precision: int | None) -> Callable[[Any], str]:
+    width = 6 if precision is None else precision
+
+    def impl(arg: Any) -> str:
+        if kind(arg) != "double" and not _is_float_exception(arg):
+            raise _FormatError(f"scientific clause can only be used on doubles, was given {type_name(arg)}")
+        return _xtext_scientific(_as_float(arg), width)
+
+    return impl
 
 
 def _binary(arg: Any) -> str:
@@ -409,7 +415,7 @@ def _parse_clause(fmt: str) -> tuple[int, Callable[[Any], str]]:
         "s": _format_string,
         "d": _format_decimal,
         "f": _fixed(precision),
-        "e": _scientific,
+        "e": _scientific(precision),
         "b": _binary,
         "x": _hex(False),
         "X": _hex(True),

@@ -118,6 +118,9 @@ def test_no_string_reverse_in_version_2():
         ("'%s'.format([['abc', 1, null]])", '["abc", 1, null]'),
         ("'%f'.format(['Infinity'])", "∞"),
         ("'%f'.format(['NaN'])", "NaN"),
+        # cel-go builds "%<precision>e": the precision becomes a width, the mantissa keeps six decimals
+        ("'%.2e'.format([1052.032911275])", "1.052033×10⁰³"),
+        ("'%e'.format([double('Infinity')])", "     ∞"),
         # x/text message printer groups thousands for en_US
         ("'%.2f'.format([1234567.891])", "1,234,567.89"),
     ],
