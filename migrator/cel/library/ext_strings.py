@@ -141,6 +141,11 @@ class _FormatError(Exception):
     pass
 
 
+# cel-go caps precision (at 100) only from strings version 5; version 2 has no cap and Go would build the
+# string. migrator refuses precisions whose output alone would exceed the per-call cost budget.
+_MAX_PRECISION = 1_000_000
+
+
 def go_format_g(f: float) -> str:
     """strconv.FormatFloat(f, 'g', -1, 64): cel-go's double -> string (shortest digits, %e below 1e-4 and from 1e6)."""
     if math.isnan(f):
@@ -409,6 +414,11 @@ def _parse_clause(fmt: str) -> tuple[int, Callable[[Any], str]]:
                 'precision to integer: strconv.Atoi: parsing "": invalid syntax'
             )
         precision = int(digits)
+        if precision > _MAX_PRECISION:
+            raise _FormatError(
+                "could not parse formatting clause: error while parsing precision: "
+                f"precision {precision} exceeds maximum allowed precision {_MAX_PRECISION}"
+            )
     r = fmt[i]
     i += 1
     table: dict[str, Callable[[Any], str]] = {
