@@ -21,7 +21,8 @@ from migrator.pr.inputs import Inputs
 from migrator.pr.rollout import Stage, apply_stage, stage
 
 DEFAULT_DEST = "policies/vap"
-REPORT_NAME = "conversion-report.json"
+# Kept in a hidden sub-folder so `kubectl apply -f DEST/` and directory-based GitOps syncs see only manifests.
+REPORT_NAME = ".migrator/conversion-report.json"
 BRANCH_PREFIX = "migrator/vap-"
 TRAILER = "Migrator-Inputs"
 _TRAILER_RE = re.compile(rf"^{TRAILER}: [0-9a-f]{{64}}\s*$", re.MULTILINE)

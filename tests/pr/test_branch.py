@@ -30,11 +30,11 @@ def test_branch_holds_manifests_and_report_with_audit_bindings(ws, run_cli, h):
     assert branch.startswith("migrator/vap-") and len(branch) == len("migrator/vap-") + 10
     files = ws.git("ls-tree", "-r", "--name-only", branch, "--", "policies/vap").splitlines()
     assert files == [
-        "policies/vap/conversion-report.json",
+        "policies/vap/.migrator/conversion-report.json",
         "policies/vap/disallow-latest-tag.yaml",
         "policies/vap/require-team-label.yaml",
     ]
-    assert json.loads(ws.git("show", f"{branch}:policies/vap/conversion-report.json")) == h.REPORT
+    assert json.loads(ws.git("show", f"{branch}:policies/vap/.migrator/conversion-report.json")) == h.REPORT
     text = ws.git("show", f"{branch}:policies/vap/disallow-latest-tag.yaml") + "\n"
     docs = list(yaml.safe_load_all(text))
     assert [d["kind"] for d in docs] == ["ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]

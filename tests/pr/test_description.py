@@ -26,7 +26,7 @@ def test_dry_run_prints_plan_and_description_and_changes_nothing(ws, run_cli):
     assert "base:       main (refs/remotes/origin/HEAD" not in plan  # resolved through origin/HEAD to origin/main
     assert "refs/remotes/origin/main" in plan and "origin/HEAD" in plan
     assert "add       policies/vap/disallow-latest-tag.yaml" in plan
-    assert "add       policies/vap/conversion-report.json" in plan
+    assert "add       policies/vap/.migrator/conversion-report.json" in plan
     assert "kept      policies/other.yaml" not in plan  # outside DEST
     assert "push:       migrator/vap-" in plan
     assert "pull request: on acme/platform" in plan
