@@ -713,7 +713,7 @@ def to_uint(v: Any) -> Any:
         return mk_uint(int(f))
     if k == K_STRING:
         s = str(v)
-        if re.fullmatch(r"\+?\d+", s) and int(s) <= UINT64_MAX:
+        if re.fullmatch(r"\d+", s) and int(s) <= UINT64_MAX:  # strconv.ParseUint: digits only
             return _new_int(UintType, int(s))
         raise EvaluationError("type conversion error from 'string' to 'uint'")
     raise EvaluationError(f"type conversion error from '{runtime_type_name(v)}' to 'uint'")
@@ -729,9 +729,12 @@ def to_double(v: Any) -> Any:
     if k == K_INT or k == K_UINT:
         return mk_double(float(int(v)))
     if k == K_STRING:
-        s = str(v).replace("_", "") if False else str(v)
+        s = str(v)
         if _FLOAT_RE.match(s):
-            return mk_double(float(s))
+            f = float(s)
+            if math.isinf(f) and "inf" not in s.lower():  # strconv.ParseFloat: out of range is ErrRange
+                raise EvaluationError("type conversion error from 'string' to 'double'")
+            return mk_double(f)
         raise EvaluationError("type conversion error from 'string' to 'double'")
     raise EvaluationError(f"type conversion error from '{runtime_type_name(v)}' to 'double'")
 
