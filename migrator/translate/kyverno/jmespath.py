@@ -93,6 +93,9 @@ class Seq:
     levels: tuple[tuple[str, str, str], ...]
     item: str
     drop_null: bool
+    # loop variables that only re-bind an earlier item: var -> (item, spliced?) where a spliced item that is itself
+    # a list would be flattened into the result (JMESPath `[]`)
+    aliases: tuple[tuple[str, str, bool], ...] = ()
 
 
 Value = Union[str, Path, Seq]
@@ -111,9 +114,54 @@ def _item_filter(seq: Seq) -> str:
     return f"type({seq.item}) != null_type" if seq.drop_null else "true"  # type(...) parenthesises the item
 
 
+def _substitute_var(text: str, var: str, value: str) -> str:
+    return re.sub(rf"\b{re.escape(var)}\b", lambda _: paren(value), text)
+
+
+def _reduce_aliases(seq: Seq, splices: bool = True) -> tuple[Seq, list[str]]:
+    """Drop alias levels by substituting their item; returns the reduced Seq and the CEL tests (over the remaining
+    loop variables) that are true when a spliced item is a list, i.e. when the one-level form would be wrong.
+    With splices=False only plain re-bindings are dropped (splice levels stay, exact for counting)."""
+    all_aliases = {var: (item, splice) for var, item, splice in seq.aliases}
+    levels = list(seq.levels)
+    item = seq.item
+    splice_tests: list[str] = []
+    k = 1
+    while k < len(levels):
+        src, var, filt = levels[k]
+        if var not in all_aliases or (all_aliases[var][1] and not splices) or all_aliases[var][1] == "deep":
+            k += 1
+            continue
+        alias_item, splice = all_aliases.pop(var)
+        psrc, pvar, pfilt = levels[k - 1]
+        if splice:
+            splice_tests.append(and_(pfilt, f"type({paren(alias_item)}) == list"))
+        levels[k - 1] = (psrc, pvar, and_(pfilt, _substitute_var(filt, var, alias_item)))
+        del levels[k]
+        levels = [(_substitute_var(a, var, alias_item), b, _substitute_var(c, var, alias_item)) for a, b, c in levels]
+        item = _substitute_var(item, var, alias_item)
+        splice_tests = [_substitute_var(t, var, alias_item) for t in splice_tests]
+        all_aliases = {v: (_substitute_var(i, var, alias_item), sp) for v, (i, sp) in all_aliases.items()}
+    kept = tuple((v, i, sp) for v, (i, sp) in all_aliases.items() if any(lv[1] == v for lv in levels))
+    return replace(seq, levels=tuple(levels), item=item, aliases=kept), splice_tests
+
+
 def materialize(seq: Seq) -> str:
-    if len(seq.levels) != 1:
+    reduced, splice_tests = _reduce_aliases(seq)
+    if len(reduced.levels) != 1:
         raise Unsupported("a flattened projection of lists (e.g. a[].b[]) used as a whole list value")
+    body = _materialize_one(reduced)
+    if not splice_tests:
+        return body
+    # A list element that `[]` would splice: fail the evaluation (string(list) has no overload) instead of
+    # returning an unflattened list. Kubernetes object lists (containers, volumes, ...) never hold lists.
+    src, var, _ = reduced.levels[0]
+    bad = or_(*splice_tests)
+    spliced = and_(reduced.valid, f"{paren(src)}.exists({var}, {bad})")
+    return f"{paren(spliced)} ? dyn(string(dyn({paren(src)}.filter({var}, {bad})))) : {paren(body)}"
+
+
+def _materialize_one(seq: Seq) -> str:
     src, var, filt = seq.levels[0]
     keep = and_(filt, _item_filter(seq))
     expr = paren(src)
@@ -143,14 +191,17 @@ def seq_all(seq: Seq, pred) -> str:
 
 
 def seq_size(seq: Seq) -> str:
+    """CEL int: number of items (nested levels counted with sum(), from the Kubernetes lists library)."""
+    seq, _ = _reduce_aliases(seq, splices=False)
     if len(seq.levels) == 1:
         return f"size({materialize(replace(seq, valid='true'))})"
-    if len(seq.levels) == 2:
-        (src0, v0, f0), (src1, v1, f1) = seq.levels
-        keep = and_(f1, _item_filter(seq))
-        inner = paren(src1) if keep == "true" else f"{paren(src1)}.filter({v1}, {keep})"
-        return f"{paren(src0)}.map({v0}, {cond(f0, f'size({inner})', '0')}).sum()"
-    raise Unsupported("length() of a projection nested more than two levels")
+    keep_last = _item_filter(seq)
+    *outer, (src_n, var_n, filt_n) = seq.levels
+    keep = and_(filt_n, keep_last)
+    body = f"size({paren(src_n)})" if keep == "true" else f"size({paren(src_n)}.filter({var_n}, {keep}))"
+    for src, var, filt in reversed(outer):
+        body = f"{paren(src)}.map({var}, {cond(filt, body, '0')}).sum()"
+    return body
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
@@ -158,6 +209,20 @@ def seq_size(seq: Seq) -> str:
 
 class BoolExpr(str):
     """A CEL expression statically known to be a bool (comparisons, predicates)."""
+
+
+class MultiList(str):
+    """A multi-select list `[a, b]`: CEL for the list, plus its item expressions (so `[a, b][]` can concatenate)."""
+
+    items: tuple[str, ...] = ()
+    null_test: str = "false"
+
+
+def _multi_list(expr: str, items: list[str], null_test: str) -> MultiList:
+    value = MultiList(expr)
+    value.items = tuple(items)
+    value.null_test = null_test
+    return value
 
 
 class StrExpr(str):
@@ -353,10 +418,12 @@ def _tr(node: dict, cur: Any, ctx: _Ctx) -> Value:
     if t == "multi_select_list":
         if cur is ROOT:
             items = [as_cel(_tr(c, cur, ctx)) for c in ch]
-            return "[" + ", ".join(f"dyn({i})" for i in items) + "]"
+            return _multi_list("[" + ", ".join(f"dyn({i})" for i in items) + "]", items, "false")
         cur_cel = as_cel(cur)
         items = [as_cel(_tr(c, cur, ctx)) for c in ch]
-        return f"type({cur_cel}) == null_type ? null : dyn([" + ", ".join(f"dyn({i})" for i in items) + "])"
+        null_test = f"type({cur_cel}) == null_type"
+        expr = f"{null_test} ? dyn(null) : dyn([" + ", ".join(f"dyn({i})" for i in items) + "])"
+        return _multi_list(expr, items, null_test)
     if t == "multi_select_dict":
         pairs = []
         for kv in ch:
@@ -364,7 +431,7 @@ def _tr(node: dict, cur: Any, ctx: _Ctx) -> Value:
         body = "{" + ", ".join(pairs) + "}"
         if cur is ROOT:
             return body
-        return f"type({as_cel(cur)}) == null_type ? null : dyn({body})"
+        return f"type({as_cel(cur)}) == null_type ? dyn(null) : dyn({body})"
     raise Unsupported(f"JMESPath {t.replace('_', ' ')}")
 
 
@@ -415,7 +482,8 @@ def _projection(node: dict, cur: Any, ctx: _Ctx) -> Value:
             # start a new level over each item so the condition/rhs see it as `@`
             keep = _item_filter(seq)
             levels = seq.levels[:-1] + ((seq.levels[-1][0], seq.levels[-1][1], and_(seq.levels[-1][2], keep)),)
-            seq = Seq(valid=seq.valid, levels=levels + ((f"[{seq.item}]", var, "true"),), item=var, drop_null=False)
+            seq = Seq(valid=seq.valid, levels=levels + ((f"[{seq.item}]", var, "true"),), item=var, drop_null=False,
+                      aliases=seq.aliases + ((var, seq.item, False),))
     else:
         base = as_cel(lhs)
         seq = Seq(valid=is_type(base, "list"), levels=((base, var, "true"),), item=var, drop_null=False)
@@ -446,7 +514,17 @@ def _flatten(value: Value, ctx: _Ctx) -> Seq:
         levels = value.levels[:-1] + ((last[0], last[1], and_(last[2], keep)),)
         item = paren(value.item)
         src = f"type({item}) == list ? {item} : [{item}]"
-        return Seq(valid=value.valid, levels=levels + ((src, var, "true"),), item=var, drop_null=False)
+        # the items of a projection are typically lists themselves (a[].b[]): a real flatten, never reduced
+        return Seq(valid=value.valid, levels=levels + ((src, var, "true"),), item=var, drop_null=False,
+                   aliases=value.aliases + ((var, value.item, "deep"),))
+    if isinstance(value, MultiList):
+        # [a, b][]: concatenate the items, splicing the ones that are lists
+        parts = []
+        for item in value.items:
+            parts.append(ctx.let(item, lambda x: f"(type({x}) == list ? {x} : [{x}])"))
+        concat = " + ".join(parts) if parts else "[]"
+        base = f"{paren(value.null_test)} ? dyn(null) : dyn({concat})" if value.null_test != "false" else concat
+        return Seq(valid=is_type(paren(base), "list"), levels=((paren(base), var, "true"),), item=var, drop_null=False)
     base = as_cel(value)
     outer = ctx.fresh()
     return Seq(
@@ -454,6 +532,7 @@ def _flatten(value: Value, ctx: _Ctx) -> Seq:
         levels=((base, outer, "true"), (f"type({outer}) == list ? {outer} : [{outer}]", var, "true")),
         item=var,
         drop_null=False,
+        aliases=((var, outer, True),),
     )
 
 

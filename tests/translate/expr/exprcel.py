@@ -12,16 +12,21 @@ VARIABLES = {"object": "dyn", "oldObject": "dyn", "request": "dyn", "params": "d
 
 
 @functools.lru_cache(maxsize=None)
-def environment() -> Environment:
-    return Environment(VARIABLES)
+def environment(extra: frozenset = frozenset()) -> Environment:
+    variables = dict(VARIABLES)
+    variables.update({name: "dyn" for name in extra})
+    return Environment(variables)
 
 
 def evaluate(expr: str, obj=None, **activation):
-    """Value of `expr` (JSON) with `object` bound to `obj` and any other variables given as JSON."""
+    """Value of `expr` (JSON) with `object` bound to `obj` and any other variables given as JSON (undeclared
+    names are declared as dyn, as foreach element variables are)."""
+    activation.setdefault("request", {"operation": "CREATE"})
+    activation.setdefault("oldObject", None)
     bound = {"object": to_cel(obj)}
     for name, value in activation.items():
         bound[name] = to_cel(value)
-    program = environment().compile(expr)
+    program = environment(frozenset(n for n in activation if n not in VARIABLES)).compile(expr)
     return to_json(program.evaluate(bound))[0]
 
 
