@@ -173,3 +173,12 @@ def test_deny_without_conditions_always_denies():
     conv = convert_classic(policy([rule]))
     assert conv.rules[0].status == "converted"
     assert conv.objects[0]["spec"]["validations"][0]["expression"] == "false"
+
+
+def test_enforce_cel_rule_has_no_existing_violation_guard():
+    # validate.cel runs through Kyverno's VAP validator, which has no allowExistingViolations: a selector is fine
+    rule = {"name": "c", "match": {"any": [{"resources": {"kinds": ["Service"], "selector": {"matchLabels": {"a": "b"}}}}]},
+            "validate": {"cel": {"expressions": [{"expression": "object.spec.type != 'NodePort'"}]}}}
+    conv = convert_classic(policy([rule], action="Enforce"))
+    assert conv.rules[0].status == "converted", conv.rules[0].reason
+    assert conv.objects[0]["spec"]["validations"][0]["expression"] == "object.spec.type != 'NodePort'"

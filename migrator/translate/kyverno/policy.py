@@ -43,7 +43,11 @@ def _rule_objects(policy: Any, rule: dict[str, Any], mode: str, source_rule: str
         namespaced_only = bool(kinds) and all(is_namespaced(k) for k in kinds)
         bindings, action_dropped = plan_bindings(spec, rule, mode, namespaced_only)
         # Kyverno's existing-violation exception follows the rule's own action (not overrides, not --action)
-        guard = rule_action(spec, rule) == "Enforce" and _old_object_matches(match)
+        # (deny/pattern/anyPattern/foreach only: validate.cel and podSecurity have their own handlers without it)
+        validate = rule.get("validate") if isinstance(rule.get("validate"), dict) else {}
+        guarded = validate.get("cel") is None and validate.get("podSecurity") is None \
+            and validate.get("allowExistingViolations") is not False
+        guard = guarded and rule_action(spec, rule) == "Enforce" and _old_object_matches(match)
         pieces = translate_rule(rule, kinds, old_object_guard=guard)
         part.dropped = match.dropped + pieces.dropped + action_dropped
         if str(spec.get("applyRules") or "All") == "One" and len(spec.get("rules") or []) > 1:
