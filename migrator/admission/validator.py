@@ -25,7 +25,7 @@ from migrator.admission.activation import (
     new_activation,
 )
 from migrator.cel import CompileError, Environment, EvaluationError, Program
-from migrator.sources.vap import Policy
+from migrator.sources.vap import Origin, Policy
 
 MAX_MESSAGE_BYTES = 5 * 1024  # celconfig.MaxEvaluatedMessageExpressionSizeBytes
 
@@ -35,8 +35,7 @@ class ExpressionError:
     """An expression of a policy that does not compile: where it is and why."""
 
     policy: str
-    path: str  # file
-    where: str  # document position
+    origin: Origin  # file and document
     field: str  # spec.validations[0].expression
     expression: str
     message: str
@@ -46,8 +45,8 @@ class ExpressionError:
         pos = self._line_col()
         at = f" at {pos}" if pos else ""
         return (
-            f"{self.path}: {self.where}: {self.field}: ValidatingAdmissionPolicy '{self.policy}': "
-            f"compilation failed{at}: {self.message} (expression: {self.expression!r})"
+            f"{self.origin.path}: {self.origin.field(self.field)}: {self.field}: ValidatingAdmissionPolicy "
+            f"'{self.policy}': compilation failed{at}: {self.message} (expression: {self.expression!r})"
         )
 
     def _line_col(self) -> str:
@@ -196,10 +195,7 @@ class Validator:
         except CompileError as exc:
             message = _error_text(exc)
             self.compile_errors.append(
-                ExpressionError(
-                    self.policy.name, self.policy.origin.path, self.policy.origin.where, field, expression, message,
-                    getattr(exc, "position", None),
-                )
+                ExpressionError(self.policy.name, self.policy.origin, field, expression, message, getattr(exc, "position", None))
             )
             return _Compiled(expression, None, f"compilation failed: {message}")
 

@@ -8,11 +8,14 @@ in the same folder.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+import yaml
+
 from migrator.errors import InputError
-from migrator.sources.documents import Document, iter_documents
+from migrator.sources.documents import Document, KubeYamlLoader, iter_documents, read_text
 
 ADMISSION_GROUP = "admissionregistration.k8s.io"
 POLICY_KIND = "ValidatingAdmissionPolicy"
@@ -35,9 +38,15 @@ class Origin:
 
     path: str
     where: str
+    index: int = 0
+    item: int | None = None
 
     def __str__(self) -> str:
         return f"{self.path}: {self.where}"
+
+    def field(self, field_path: str) -> str:
+        """The position of one field of the object: `document 1, line 16`."""
+        return field_where(self.path, self.where, self.index, self.item, field_path)
 
 
 @dataclass(frozen=True)
@@ -170,7 +179,7 @@ class _Reader:
         self.doc = doc
 
     def fail(self, path: str, message: str) -> InputError:
-        return InputError(self.doc.path, f"{path}: {message}", self.doc.where)
+        return InputError(self.doc.path, f"{path}: {message}", field_where(self.doc.path, self.doc.where, self.doc.index, self.doc.item, path))
 
     def map(self, value: Any, path: str, *, required: bool = False) -> dict:
         if value is None:
@@ -268,6 +277,50 @@ class _Reader:
         )
 
 
+_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def field_line(path: str, index: int, item: int | None, field_path: str) -> int | None:
+    """1-based line of `field_path` (`spec.validations[0].expression`) in document `index` (and List item) of a
+    YAML or JSON file; the line of the nearest existing parent when the field is missing; None when unknown.
+    Only called on error paths: it reads the file again."""
+    try:
+        text = read_text(path)
+        node = None
+        for i, doc in enumerate(yaml.compose_all(text, Loader=KubeYamlLoader)):
+            if i == index:
+                node = doc
+                break
+    except (InputError, yaml.YAMLError):
+        return None
+    tokens: list[str | int] = [] if item is None else ["items", item]
+    for name, number in _TOKEN.findall(field_path):
+        tokens.append(int(number) if number else name)
+    line = node.start_mark.line + 1 if node is not None else None
+    for token in tokens:
+        child = None
+        if isinstance(node, yaml.MappingNode) and isinstance(token, str):
+            child = next((v for k, v in node.value if getattr(k, "value", None) == token), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(token, int) and token < len(node.value):
+            child = node.value[token]
+        if child is None:
+            break
+        node = child
+        line = node.start_mark.line + 1
+    return line
+
+
+def field_where(path: str, where: str, index: int, item: int | None, field_path: str) -> str:
+    """`document 1, line 16` for a field; the document's own position when the line is unknown."""
+    line = field_line(path, index, item, field_path)
+    if line is None:
+        return where
+    text = f"document {index + 1}"
+    if item is not None:
+        text += f", items[{item}]"
+    return f"{text}, line {line}"
+
+
 def _type_name(value: Any) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number", float: "a number"}.get(
         type(value), type(value).__name__
@@ -275,7 +328,7 @@ def _type_name(value: Any) -> str:
 
 
 def _origin(doc: Document) -> Origin:
-    return Origin(doc.path, doc.where)
+    return Origin(doc.path, doc.where, doc.index, doc.item)
 
 
 def read_policy(doc: Document) -> Policy:

@@ -69,6 +69,17 @@ def test_invalid_objects_are_one_line_with_file_document_and_field(tmp_path, vap
     assert message in text and text.startswith(path + ": document ") and "\n" not in text
 
 
+def test_errors_name_the_line_of_the_field(tmp_path, vap):
+    p = vap.policy(validations=[{"expression": "true"}, {"message": "no expression"}])
+    path = write(tmp_path, vap.binding(), p)
+    with pytest.raises(InputError) as info:
+        load_policy_set([path])
+    lines = open(path).read().splitlines()
+    where = str(info.value).split(": ")[1]  # "document 2, line N"
+    line = int(where.rsplit(" ", 1)[1])
+    assert where.startswith("document 2, line ") and "no expression" in lines[line - 1]
+
+
 def test_duplicate_policy_names(tmp_path, vap):
     with pytest.raises(InputError, match="duplicate ValidatingAdmissionPolicy 'p'"):
         load_policy_set([write(tmp_path, vap.policy(), vap.policy())])

@@ -157,7 +157,7 @@ def test_compile_error_is_bad_input_with_file_field_and_position(case, capsys):
     code, out, err = run(capsys, "--samples", case / "samples", "--policies", case / "policies")
     assert code == 2 and out == ""
     line = err.strip().splitlines()[-1]
-    assert "no-latest.yaml: document 1 (line 2): spec.validations[0].expression" in line
+    assert "no-latest.yaml: document 1, line 10: spec.validations[0].expression" in line  # the line of the field
     assert "compilation failed" in line and "object.spec.containers.exists(c, " in line
     assert "Traceback" not in err
 
