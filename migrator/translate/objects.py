@@ -23,22 +23,24 @@ VAP_VARIABLES = ("object", "oldObject", "request", "params", "namespaceObject", 
 MAX_NAME = 253
 
 _INVALID = re.compile(r"[^a-z0-9.-]+")
+_INVALID_TAIL = re.compile(r"[^a-z0-9-]+")
 
 
 def object_name(policy: str, namespace: str | None, suffix: str | None = None) -> str:
     """`<policy>[-<namespace>][-<suffix>]` as a DNS subdomain; a short hash keeps altered or long names unique.
 
-    The name always starts with `<policy>-` (or is `<policy>`), so tools can attribute objects to their source.
+    A valid policy name stays the prefix (`<policy>` or `<policy>-...`), so tools can attribute objects to their source.
     """
-    parts = [policy] + ([namespace] if namespace else []) + ([suffix] if suffix else [])
-    raw = "-".join(parts)
-    clean = _INVALID.sub("-", raw.lower())
-    clean = re.sub(r"-{2,}", "-", clean).strip("-.")
-    clean = re.sub(r"\.(?=[-.])|(?<=-)\.", "", clean)
-    if clean != raw or len(clean) > MAX_NAME:
+    raw = "-".join([policy] + ([namespace] if namespace else []) + ([suffix] if suffix else []))
+    segments = [seg.strip("-") for seg in _INVALID.sub("-", policy.lower()).split(".")]
+    head = ".".join(seg for seg in segments if seg)
+    tail = [_INVALID_TAIL.sub("-", part.lower()).strip("-") for part in (namespace, suffix) if part]
+    clean = "-".join([head] + [t for t in tail if t]) if head else "-".join(t for t in tail if t)
+    if clean != raw or len(clean) > MAX_NAME or not clean:
         digest = hashlib.sha256(raw.encode()).hexdigest()[:8]
-        clean = clean[: MAX_NAME - 9].rstrip("-.") + "-" + digest
-    return clean or "policy-" + hashlib.sha256(raw.encode()).hexdigest()[:8]
+        base = clean[: MAX_NAME - 9].rstrip("-.")
+        clean = f"{base}-{digest}" if base else f"x-{digest}"
+    return clean
 
 
 def policy_object(name: str, annotations: dict[str, str], spec: dict[str, Any]) -> dict[str, Any]:
