@@ -59,7 +59,7 @@ def _rule_objects(policy: Any, rule: dict[str, Any], mode: str, source_rule: str
             "migrator.kyverno.io/rules": source_rule if source_rule == name else f"{source_rule} ({name})",
         }
         vap_spec: dict[str, Any] = {
-            "failurePolicy": "Ignore" if spec.get("failurePolicy") == "Ignore" else "Fail",
+            "failurePolicy": _failure_policy(spec, validate),
             "matchConstraints": match.match_constraints(),
         }
         if pieces.param_kind:
@@ -81,6 +81,14 @@ def _rule_objects(policy: Any, rule: dict[str, Any], mode: str, source_rule: str
     except Unsupported as exc:
         part.unsupported = exc.reason
     return part
+
+
+def _failure_policy(spec: dict[str, Any], validate: dict[str, Any]) -> str:
+    """Kyverno's failurePolicy (default Fail) decides whether a rule *error* blocks. validate.cel rules run through
+    the API server's validator with no failure policy (= Fail: an error is a failed rule) whatever the policy says."""
+    if validate.get("cel") is not None:
+        return "Fail"
+    return "Ignore" if spec.get("failurePolicy") == "Ignore" else "Fail"
 
 
 def _old_object_matches(match: Any) -> bool:
