@@ -20,26 +20,47 @@ _UTC = datetime.timezone.utc
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=_UTC)
 
 
+_StringType = celtypes.StringType
+_IntType = celtypes.IntType
+_DoubleType = celtypes.DoubleType
+_MapType = celtypes.MapType
+_ListType = celtypes.ListType
+_TRUE = int.__new__(celtypes.BoolType, 1)
+_FALSE = int.__new__(celtypes.BoolType, 0)
+_new_str = str.__new__
+_new_int = int.__new__
+_new_float = float.__new__
+_new_dict = dict.__new__
+_dict_init = dict.__init__
+
+
 def to_cel(value: Any) -> Any:
-    """JSON value -> CEL value (JSON integers are CEL int, numbers with a fraction are double, null is None)."""
-    if value is None:
-        return None
+    """JSON value -> CEL value (JSON integers are CEL int, numbers with a fraction are double, null is None).
+
+    Conversion is the hot path of verify (every sample is converted once), so values are built without
+    celtypes' Python-level constructors. Map keys stay plain `str`: equal and hashing like StringType, but
+    dict lookups stay in C (StringType overrides __eq__/__hash__ in Python)."""
     t = type(value)
     if t is str:
-        return celtypes.StringType(value)
-    if t is bool:
-        return celtypes.BoolType(value)
-    if t is int:
-        return celtypes.IntType(value)
-    if t is float:
-        return celtypes.DoubleType(value)
+        return _new_str(_StringType, value)
     if t is dict:
-        m = celtypes.MapType()
-        for k, v in value.items():
-            dict.__setitem__(m, celtypes.StringType(k) if type(k) is str else to_cel(k), to_cel(v))
+        m = _new_dict(_MapType)
+        _dict_init(m, {(k if type(k) is str else to_cel(k)): to_cel(v) for k, v in value.items()})
         return m
-    if t is list or t is tuple:
-        return celtypes.ListType([to_cel(v) for v in value])
+    if t is list:
+        return _ListType([to_cel(v) for v in value])
+    if t is int:
+        if -(2**63) <= value < 2**63:
+            return _new_int(_IntType, value)
+        return _new_float(_DoubleType, float(value))  # beyond int64: JSON numbers are doubles then
+    if value is None:
+        return None
+    if t is bool:
+        return _TRUE if value else _FALSE
+    if t is float:
+        return _new_float(_DoubleType, value)
+    if t is tuple:
+        return _ListType([to_cel(v) for v in value])
     if isinstance(value, (celtypes.ListType, celtypes.MapType)):
         return value
     if isinstance(value, datetime.datetime):
