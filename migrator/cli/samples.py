@@ -31,7 +31,7 @@ def from_audit(
     since: Optional[str] = typer.Option(None, "--since", help="Only requests received at or after this time (RFC 3339)."),
     until: Optional[str] = typer.Option(None, "--until", help="Only requests received at or before this time (RFC 3339)."),
     resource: List[str] = typer.Option(
-        [], "--resource", help="Only these resources: resource[.group][/subresource], comma-separated or repeated."
+        [], "--resource", help="Only these resources: resource\\[.group]\\[/subresource], comma-separated or repeated."
     ),
     user: List[str] = typer.Option([], "--user", help="Only requests by (or impersonating) these user names."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing output."),
@@ -82,7 +82,7 @@ def from_cluster(
     from_: List[Path] = typer.Option([], "--from", help="`kubectl get -o yaml|json` dumps: files or folders (repeatable)."),
     output: Path = typer.Option(Path("cluster-samples"), "-o", "--output", help=OUTPUT_HELP),
     resources: List[str] = typer.Option(
-        [], "--resources", help="Only these resources: resource[.group], comma-separated or repeated (e.g. pods,deployments.apps)."
+        [], "--resources", help="Only these resources: resource\\[.group], comma-separated or repeated (e.g. pods,deployments.apps)."
     ),
     user: Optional[str] = typer.Option(None, "--user", help="request.userInfo.username of the samples (default: none)."),
     group: List[str] = typer.Option([], "--group", help="request.userInfo.groups of the samples (repeatable)."),

@@ -327,3 +327,10 @@ def test_outputs_are_readable_like_any_new_file(tmp_path, capsys):
     assert first.stat().st_mode & 0o777 == 0o644
     assert (tmp_path / "s.jsonl").stat().st_mode & 0o777 == 0o644
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("command", ["from-audit", "from-cluster", "from-kyverno-test"])
+def test_help_renders(capsys, command):
+    code, out, err = run(capsys, "samples", command, "--help")
+    assert code == 0, err
+    assert "--force" in out
