@@ -103,7 +103,8 @@ def _const(e: A.Expr) -> tuple[bool, Any]:
 
 
 def _constant_validators(registry: Registry) -> dict[str, Any]:
-    """1.29+ AST validators (duration, timestamp and regex literals) plus the libraries' own validators."""
+    """1.29+ AST validators (cel-go cel/validator.go formatValidator: "invalid <function> argument") for duration,
+    timestamp and regex literals, plus the libraries' own constant validators."""
 
     def check_duration(call: A.Call, checker: Checker) -> None:
         if call.target is None and len(call.args) == 1:
@@ -112,7 +113,7 @@ def _constant_validators(registry: Registry) -> dict[str, Any]:
                 try:
                     R.parse_duration(v)
                 except ValueError:
-                    raise CheckError(f"duration validation failed. Reason: invalid duration '{v}'", call.pos) from None
+                    raise CheckError(f"invalid duration argument: {v!r}", call.args[0].pos) from None
 
     def check_timestamp(call: A.Call, checker: Checker) -> None:
         if call.target is None and len(call.args) == 1:
@@ -121,8 +122,7 @@ def _constant_validators(registry: Registry) -> dict[str, Any]:
                 try:
                     R.parse_timestamp(v)
                 except ValueError:
-                    raise CheckError(f"timestamp validation failed. Reason: invalid timestamp '{v}'",
-                                     call.pos) from None
+                    raise CheckError(f"invalid timestamp argument: {v!r}", call.args[0].pos) from None
 
     def check_regex(call: A.Call, checker: Checker) -> None:
         pattern = call.args[0] if call.target is not None else (call.args[1] if len(call.args) > 1 else None)
@@ -133,7 +133,7 @@ def _constant_validators(registry: Registry) -> dict[str, Any]:
             try:
                 R.compile_re2(v)
             except EvaluationError as exc:
-                raise CheckError(f"regex validation failed. Reason: {exc}", pattern.pos) from None
+                raise CheckError(f"invalid matches argument: {exc}", pattern.pos) from None
 
     validators: dict[str, Any] = {"duration": check_duration, "timestamp": check_timestamp, "matches": check_regex}
     for name, fns in registry.constant_validators.items():
