@@ -182,3 +182,14 @@ def test_enforce_cel_rule_has_no_existing_violation_guard():
     conv = convert_classic(policy([rule], action="Enforce"))
     assert conv.rules[0].status == "converted", conv.rules[0].reason
     assert conv.objects[0]["spec"]["validations"][0]["expression"] == "object.spec.type != 'NodePort'"
+
+
+def test_existing_violation_guard_only_when_the_old_object_would_match_as_create():
+    update_only = dict(PATTERN_RULE, match={"any": [{"resources": {"kinds": ["Pod"], "operations": ["UPDATE"]}}]})
+    conv = convert_classic(policy([update_only], action="Enforce"))
+    assert conv.rules[0].status == "converted", conv.rules[0].reason
+    # the old object never matches as a CREATE: no exception, a violating update is denied
+    assert denied(conv.objects[0], review("UPDATE", pod(), pod()))
+    mixed = dict(PATTERN_RULE, match={"any": [{"resources": {"kinds": ["Pod"], "operations": ["UPDATE"]}},
+                                              {"resources": {"kinds": ["Pod"], "operations": ["CREATE"]}}]})
+    assert convert_classic(policy([mixed], action="Enforce")).rules[0].status == "unsupported"

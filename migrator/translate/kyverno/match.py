@@ -53,6 +53,9 @@ class MatchTranslation:
     conditions: list[dict[str, str]] = field(default_factory=list)  # [{"name", "expression"}]
     dropped: list[str] = field(default_factory=list)  # what was left out (makes the rule partial)
     kinds: list[KindSelector] = field(default_factory=list)  # every kind selector of the match block
+    # Kyverno re-matches the old object as a CREATE for its existing-violation check: "always" when every request
+    # this rule matches would also match that way, "never" when none would, "depends" otherwise.
+    old_as_create: str = "always"
 
     def match_constraints(self) -> dict[str, Any]:
         return {"resourceRules": self.resource_rules, "matchPolicy": "Equivalent"}
@@ -322,6 +325,7 @@ def translate_match(rule: dict[str, Any], *, policy_namespace: str | None = None
             exact = exact and rr_exact
             rules.append(rr)
     out.resource_rules = _merge_rules(rules)
+    out.old_as_create = _old_as_create(mode, filters, rule.get("exclude"))
     if not exact:
         preds = [filter_cel(d, i, what="match") for d, i in filters]
         expr = all_of(preds) if mode == "all" else any_of(preds)
@@ -352,6 +356,27 @@ def translate_match(rule: dict[str, Any], *, policy_namespace: str | None = None
             excluded = all_of(preds) if emode == "all" else any_of(preds)
             out.conditions.append({"name": "kyverno-exclude", "expression": f"!({excluded})"})
     return out
+
+
+OBJECT_DEPENDENT_KEYS = ("selector", "annotations")
+
+
+def _old_as_create(mode: str, filters: list[tuple[dict[str, Any], dict[str, Any]]], exclude: Any) -> str:
+    """Would the old object, matched as a CREATE, match whenever the request does? (see MatchTranslation)"""
+    accepts = [not d.get("operations") or "CREATE" in d["operations"] for d, _ in filters]
+    depends_on_object = any(d.get(k) is not None for d, _ in filters for k in OBJECT_DEPENDENT_KEYS)
+    if isinstance(exclude, dict) and exclude:
+        _, efilters = _filters(exclude, "exclude")
+        if any(d.get("operations") or any(d.get(k) is not None for k in OBJECT_DEPENDENT_KEYS) for d, _ in efilters):
+            return "depends"
+    if mode == "all":
+        if not all(accepts):
+            return "never"
+    elif not any(accepts):
+        return "never"
+    elif not all(accepts):
+        return "depends"
+    return "depends" if depends_on_object else "always"
 
 
 def _merge_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:

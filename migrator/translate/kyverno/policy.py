@@ -80,6 +80,9 @@ def _rule_objects(policy: Any, rule: dict[str, Any], mode: str, source_rule: str
         part.objects = objects
     except Unsupported as exc:
         part.unsupported = exc.reason
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:
+        # a construct the translators did not foresee: report it rather than abort the whole run
+        part.unsupported = f"translation failed ({type(exc).__name__}: {exc})"
     return part
 
 
@@ -92,20 +95,11 @@ def _failure_policy(spec: dict[str, Any], validate: dict[str, Any]) -> str:
 
 
 def _old_object_matches(match: Any) -> bool:
-    """Would Kyverno's old-object check (the old object matched as a CREATE) match whenever the request matched?
-
-    True: every resource rule includes CREATE and no match condition reads the object; False: no resource rule
-    includes CREATE (the old object never matches, the new result stands). Anything between is not modelled.
-    """
-    with_create = [("CREATE" in rr.get("operations", [])) for rr in match.resource_rules]
-    if not any(with_create):
-        return False
-    reads_object = any(RESOURCE in c["expression"] or "generateName" in c["expression"] for c in match.conditions)
-    if not all(with_create) or reads_object or any(c["name"] == "kyverno-match" and "request.operation" in c["expression"]
-                                                  for c in match.conditions):
-        raise Unsupported("allowExistingViolations with a match that depends on the operation or the object's "
-                          "labels/annotations/name (the old object is matched as a CREATE)")
-    return True
+    """Does Kyverno's old-object check run (the old object re-matched as a CREATE) for the requests this rule sees?"""
+    if match.old_as_create == "depends":
+        raise Unsupported("allowExistingViolations where re-matching the old object as a CREATE depends on its "
+                          "labels/annotations or on operations (not modelled)")
+    return match.old_as_create == "always"
 
 
 def _combine(source_rule: str, parts: list[_Part]) -> tuple[RuleStatus, list[dict[str, Any]]]:

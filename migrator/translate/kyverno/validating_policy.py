@@ -90,6 +90,9 @@ def convert_validating_policy(policy: Any, mode: str = "keep") -> PolicyConversi
     except Unsupported as exc:
         conv.rules.append(RuleStatus(policy.name, UNSUPPORTED, exc.reason))
         return conv
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        conv.rules.append(RuleStatus(policy.name, UNSUPPORTED, f"translation failed ({type(exc).__name__}: {exc})"))
+        return conv
     conv.objects = objects
     outputs = [o["metadata"]["name"] for o in objects if o["kind"] == "ValidatingAdmissionPolicy"]
     conv.rules.append(RuleStatus(policy.name, CONVERTED, "", outputs))
