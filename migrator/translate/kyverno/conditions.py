@@ -152,7 +152,7 @@ def _operand(raw: Any, scope: Scope) -> Operand:
             expr = jp.as_cel(value)
             kind = "bool" if isinstance(expr, jp.BoolExpr) else ("string" if isinstance(expr, jp.StrExpr) else None)
             return Operand(static=False, expr=expr, kind=kind)
-        return Operand(static=False, expr=jp.substitute(raw, scope), kind="string")
+        return Operand(static=False, expr=jp.substitute(raw, scope), kind="string")  # text with variables
     if isinstance(raw, list):
         items = [_operand(item, scope) for item in raw]
         return Operand(static=False, expr="[" + ", ".join(f"dyn({i.cel})" for i in items) + "]", kind="list")
@@ -213,7 +213,7 @@ def _sprint_operand(item: Operand) -> Operand:
     """fmt.Sprint of an In/NotIn list element or scalar key, as a string operand."""
     if item.static:
         return Operand(static=True, value=go_sprint(item.value))
-    x = paren(item.cel)
+    x = f"dyn({item.cel})"
     return Operand(static=False, kind="string", expr=(
         f"type({x}) == string ? {x} : (type({x}) == bool ? ({x} ? \"true\" : \"false\") : "
         f"(type({x}) == null_type ? \"<nil>\" : string({x})))"
@@ -732,14 +732,16 @@ def conditions_to_cel(conditions: Any, scope: Scope) -> str:
     if isinstance(conditions, list):
         if all(isinstance(c, dict) and ("any" in c or "all" in c) and "key" not in c for c in conditions) and conditions:
             return and_(*[conditions_to_cel(c, scope) for c in conditions])
-        return and_(*[condition_to_cel(c, scope, names) for c in conditions])
+        return str(and_(*[condition_to_cel(c, scope, names) for c in conditions]))
     if not isinstance(conditions, dict):
         raise Unsupported("conditions block is neither a list nor an any/all map")
     any_part = "true"
+    if conditions.get("any") is not None and not isinstance(conditions.get("any"), list):
+        raise Unsupported("conditions `any` is not a list")
     if conditions.get("any") is not None:
         any_part = or_(*[condition_to_cel(c, scope, names) for c in conditions["any"]])
     all_part = and_(*[condition_to_cel(c, scope, names) for c in (conditions.get("all") or [])])
-    return and_(any_part, all_part)
+    return str(and_(any_part, all_part))
 
 
 # keep imported helpers referenced (used by callers through this module)

@@ -53,7 +53,7 @@ def _contains(name, args, ctx):
     x = as_cel(subject)
     e = ctx.fresh()
     return BoolExpr(ctx.let(x, lambda v: ctx.let(s, lambda needle: (
-        f"type({v}) == string ? {v}.contains({needle}) : {v}.exists({e}, dyn({e}) == dyn({needle}))"
+        f"type({v}) == string ? dyn({v}).contains({needle}) : dyn({v}).exists({e}, dyn({e}) == dyn({needle}))"
     ))))
 
 
@@ -117,7 +117,7 @@ def _split(name, args, ctx):
 def _regex_match(name, args, ctx):
     _arity(name, args, 2)
     regex, value = (as_cel(a) for a in args)
-    return BoolExpr(ctx.let(value, lambda v: f"(type({v}) == string ? {v} : string({v})).matches({regex})"))
+    return BoolExpr(ctx.let(value, lambda v: f"(type({v}) == string ? dyn({v}) : string({v})).matches({regex})"))
 
 
 def _not_null(name, args, ctx):
@@ -126,14 +126,14 @@ def _not_null(name, args, ctx):
     expr = "null"
     for a in reversed(args):
         x = as_cel(a)
-        expr = ctx.let(x, lambda v, rest=expr: f"type({v}) != null_type ? {v} : dyn({rest})")
+        expr = ctx.let(x, lambda v, rest=expr: f"type({v}) != null_type ? dyn({v}) : dyn({rest})")
     return expr
 
 
 def _to_array(name, args, ctx):
     _arity(name, args, 1)
     x = as_cel(args[0])
-    return ctx.let(x, lambda v: f"type({v}) == list ? {v} : dyn([{v}])")
+    return ctx.let(x, lambda v: f"type({v}) == list ? dyn({v}) : dyn([{v}])")
 
 
 def _type(name, args, ctx):

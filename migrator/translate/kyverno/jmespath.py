@@ -147,6 +147,20 @@ def _reduce_aliases(seq: Seq, splices: bool = True) -> tuple[Seq, list[str]]:
 
 
 def materialize(seq: Seq) -> str:
+    """CEL list for the Seq; its source list is evaluated once (bound with a one-element map)."""
+    src = seq.levels[0][0]
+    if not _simple(src):
+        var = f"jpl{next(_LIST_NAMES)}"
+        rebound = replace(seq, levels=((var,) + tuple(seq.levels[0][1:]),) + seq.levels[1:],
+                          valid=seq.valid.replace(src, var))
+        return f"[dyn({src})].map({var}, {_materialize_bound(rebound)})[0]"
+    return _materialize_bound(seq)
+
+
+_LIST_NAMES = itertools.count()
+
+
+def _materialize_bound(seq: Seq) -> str:
     reduced, splice_tests = _reduce_aliases(seq)
     if len(reduced.levels) != 1:
         raise Unsupported("a flattened projection of lists (e.g. a[].b[]) used as a whole list value")
@@ -235,7 +249,7 @@ def truthy(x: str) -> str:
         return x
     if isinstance(x, StrExpr) or (x.startswith('"') and _simple(x)):
         return f"size({x}) > 0"
-    x = paren(x)
+    x = f"dyn({x})"
     return (
         f"type({x}) == bool ? {x} : (type({x}) == string || type({x}) == list || type({x}) == map ? "
         f"size({x}) > 0 : type({x}) != null_type)"
@@ -304,8 +318,8 @@ def translate(expr: str, scope: Scope) -> Value:
 
 
 def jmespath_to_cel(expr: str, scope: Scope) -> str:
-    """CEL value expression (JSON value or null) for the body of a `{{ }}`."""
-    return as_cel(translate(expr, scope))
+    """CEL value expression (JSON value or null) for the body of a `{{ }}`, parenthesised when compound."""
+    return str(paren(as_cel(translate(expr, scope))))
 
 
 def _root_field(name: str, ctx: _Ctx, rest: list[dict]) -> tuple[Value, list[dict]]:
@@ -576,7 +590,7 @@ def split_variables(text: str) -> list[tuple[str, str]]:
 
 def to_text(x: str) -> str:
     """CEL string for a substituted value: strings as they are, other scalars as JSON (json.Marshal)."""
-    x = paren(x)
+    x = f"dyn({x})"
     return (
         f"type({x}) == string ? {x} : (type({x}) == null_type ? \"null\" : (type({x}) == bool ? "
         f"({x} ? \"true\" : \"false\") : string({x})))"
@@ -588,8 +602,12 @@ def substitute(text: str, scope: Scope) -> str:
     parts = split_variables(text)
     if len(parts) == 1 and parts[0][0] == "var" and text.strip() == text and text.startswith("{{"):
         return jmespath_to_cel(parts[0][1], scope)
+    return str(_substitute_text(parts, scope))
+
+
+def _substitute_text(parts: list[tuple[str, str]], scope: Scope) -> str:
     ctx = _Ctx(scope)
-    pieces = []
+    pieces: list[str] = []
     for kind, value in parts:
         if kind == "text":
             pieces.append(quote(value))
@@ -600,4 +618,6 @@ def substitute(text: str, scope: Scope) -> str:
             pieces.append(ctx.let(cel, to_text))
     if not pieces:
         return '""'
-    return " + ".join(paren(p) for p in pieces)
+    if len(pieces) == 1:
+        return StrExpr(paren(pieces[0]))
+    return StrExpr("(" + " + ".join(paren(p) for p in pieces) + ")")

@@ -34,4 +34,4 @@ def message_to_cel(message: str | None, scope: Scope) -> tuple[str | None, str |
             expr = jp.substitute(_single_line(message), scope)
     except Unsupported:
         return static, None
-    return static, expr
+    return static, str(expr)

@@ -494,7 +494,7 @@ def pattern_status(pattern: Any, subject: str, scope: Scope | None = None) -> St
 
 def pattern_to_cel(pattern: Any, subject: str, scope: Scope | None = None) -> str:
     """CEL bool, true when the resource at `subject` passes the validate pattern (a skipped rule passes)."""
-    return not_(pattern_status(pattern, subject, scope).fail)
+    return str(not_(pattern_status(pattern, subject, scope).fail))
 
 
 def any_pattern_to_cel(patterns: list, subject: str, scope: Scope | None = None) -> str:
@@ -506,4 +506,4 @@ def any_pattern_to_cel(patterns: list, subject: str, scope: Scope | None = None)
     names = _Names()
     statuses = [_node(_Ref(subject), p, names) for p in patterns]
     fail = and_(not_(or_(*[s.passes for s in statuses])), or_(*[s.fail for s in statuses]))
-    return not_(fail)
+    return str(not_(fail))
