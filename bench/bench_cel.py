@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import random
 import sys
@@ -21,7 +20,6 @@ import time
 from typing import Any, Callable
 
 import celpy
-from celpy import celtypes
 
 from migrator.cel import Environment, EvaluationError, to_cel
 

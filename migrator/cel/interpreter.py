@@ -182,10 +182,9 @@ BUILTINS = _builtins()
 class Compiler:
     """Turns a checked AST into closures; `refs` come from the checker's name resolution."""
 
-    def __init__(self, refs: dict[int, tuple[str, Any]], registry: Any, locals_: frozenset[str] = frozenset()) -> None:
+    def __init__(self, refs: dict[int, tuple[str, Any]], registry: Any) -> None:
         self.refs = refs
         self.registry = registry
-        self.locals: list[set[str]] = []
 
     def compile(self, e: A.Expr) -> Fn:
         return getattr(self, "_" + type(e).__name__)(e)

@@ -3,7 +3,6 @@ cel-spec conformance suite (google/cel-spec tests/simple/testdata/*.textproto) t
 
 from __future__ import annotations
 
-import math
 
 import pytest
 
