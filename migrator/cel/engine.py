@@ -44,10 +44,17 @@ class Program:
 
     def evaluate(self, activation: Mapping[str, Any]) -> Any:
         """Evaluate with CEL values bound to the declared variables; raises EvaluationError."""
+        return self.evaluate_with_cost(activation)[0]
+
+    def evaluate_with_cost(self, activation: Mapping[str, Any], limit: Optional[int] = None) -> tuple[Any, int]:
+        """(value, cost used): for callers that share one budget across expressions, as the API server's
+        RuntimeCELCostBudget does for a whole policy. `limit` lowers this call's budget below cost_limit."""
         act = dict(activation)
-        act[COST] = [self.cost_limit]
+        budget = [self.cost_limit if limit is None else min(limit, self.cost_limit)]
+        start = budget[0]
+        act[COST] = budget
         try:
-            return self._fn(act)
+            return self._fn(act), start - budget[0]
         except EvaluationError:
             raise
         except RecursionError:

@@ -151,3 +151,13 @@ def test_authorizer_bound_to_request_user_and_request_resource(tmp_path):
     assert to_json(deny_any.evaluate({"authorizer": authorizer, "request": request("bob")}))[0] is False
     assert to_json(env.compile("authorizer.path('/x').check('get').allowed()").evaluate(
         {"authorizer": load_authorizer(None), "request": request("bob")}))[0] is True  # allow-all by default
+
+
+def test_evaluate_with_cost_reports_and_limits():
+    program = Environment({"xs": "dyn"}).compile("xs.all(x, x >= 0)")
+    value, cost = program.evaluate_with_cost({"xs": to_cel(list(range(10)))})
+    assert to_json(value)[0] is True and cost > 0
+    _, bigger = program.evaluate_with_cost({"xs": to_cel(list(range(100)))})
+    assert bigger > cost
+    with pytest.raises(EvaluationError, match="cost limit"):
+        program.evaluate_with_cost({"xs": to_cel(list(range(100)))}, limit=cost)
