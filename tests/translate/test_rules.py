@@ -193,3 +193,19 @@ def test_existing_violation_guard_only_when_the_old_object_would_match_as_create
     mixed = dict(PATTERN_RULE, match={"any": [{"resources": {"kinds": ["Pod"], "operations": ["UPDATE"]}},
                                               {"resources": {"kinds": ["Pod"], "operations": ["CREATE"]}}]})
     assert convert_classic(policy([mixed], action="Enforce")).rules[0].status == "unsupported"
+
+
+def test_service_account_builtin_variables():
+    rule = {"name": "sa", "match": {"any": [{"resources": {"kinds": ["Pod"], "operations": ["CREATE"]}}]},
+            "validate": {"deny": {"conditions": {"any": [
+                {"key": "{{serviceAccountName}}", "operator": "Equals", "value": "builder"}]}}}}
+    conv = convert_classic(policy([rule], annotations={"pod-policies.kyverno.io/autogen-controllers": "none"}))
+    assert conv.rules[0].status == "converted", conv.rules[0].reason
+    vap = conv.objects[0]
+    act = review("CREATE", pod())
+    for user, deny in (("system:serviceaccount:ci:builder", True), ("system:serviceaccount:ci:other", False),
+                       ("kubernetes-admin", False)):
+        act["request"] = to_cel({**{"operation": "CREATE", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                                    "resource": {"group": "", "version": "v1", "resource": "pods"},
+                                    "name": "a", "namespace": "default"}, "userInfo": {"username": user}})
+        assert denied(vap, act) is deny, user

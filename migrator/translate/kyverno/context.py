@@ -22,6 +22,21 @@ def expression_module(name: str) -> Any:
         raise Unsupported(f"{name} translation is not available ({exc})") from None
 
 
+_USERNAME = '(has(request.userInfo.username) ? request.userInfo.username : "")'
+# Kyverno's AddServiceAccount: drop the first len("system:serviceaccount:") bytes (no prefix check), split on ":",
+# name = part 1, namespace = part 0 when there are at least two parts, else "".
+_SA = f'(size({_USERNAME}) <= 22 ? "" : {_USERNAME}.substring(22))'
+BUILTIN_VARIABLES = {
+    "serviceAccountName": f'(size({_SA}.split(":")) >= 2 ? {_SA}.split(":")[1] : "")',
+    "serviceAccountNamespace": f'(size({_SA}.split(":")) >= 2 ? {_SA}.split(":")[0] : "")',
+}
+
+
+def base_scope() -> Scope:
+    """The scope every rule starts from: Kyverno's built-in variables that a VAP can compute from `request`."""
+    return Scope(variables=dict(BUILTIN_VARIABLES))
+
+
 def translate_context(rule: dict[str, Any], scope: Scope) -> Scope:
     """Inline `variable` context entries into the scope; anything that fetches data is unsupported."""
     entries = rule.get("context") or []

@@ -14,11 +14,11 @@ mutate / generate / verifyImages / validate.manifests are not validation a VAP c
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from migrator.translate.kyverno.cel_rule import translate_cel_rule
-from migrator.translate.kyverno.context import expression_module, translate_context
+from migrator.translate.kyverno.context import base_scope, expression_module, translate_context
 from migrator.translate.kyverno.foreach import foreach_to_cel
 from migrator.translate.kyverno.scope import Scope, Unsupported
 
@@ -112,7 +112,7 @@ def translate_rule(rule: dict[str, Any], kinds: set[str], old_object_guard: bool
     if validate.get("manifests") is not None and not any(
             validate.get(k) is not None for k in ("deny", "pattern", "anyPattern", "foreach", "podSecurity")):
         raise Unsupported("validate.manifests (signed manifest verification)")
-    scope = translate_context(rule, Scope())
+    scope = translate_context(rule, base_scope())
     if rule.get("preconditions"):
         pre = expression_module("conditions").conditions_to_cel(rule["preconditions"], scope)
         pieces.match_conditions.append({"name": "kyverno-preconditions", "expression": pre})
@@ -165,7 +165,7 @@ def _with_old_object_guard(rule: dict[str, Any], validate: dict[str, Any], passe
     text = json.dumps([rule.get("preconditions"), rule.get("context"), validate])
     if "oldObject" in text or "operation" in text:
         raise Unsupported("allowExistingViolations on a rule that reads request.oldObject/operation")
-    old_scope = translate_context(rule, Scope(object="oldObject", old_object="oldObject"))
+    old_scope = translate_context(rule, replace(base_scope(), object="oldObject", old_object="oldObject"))
     old_passes = _validation_cel(validate, old_scope)
     old_fails = f"!({old_passes})"
     if rule.get("preconditions"):
