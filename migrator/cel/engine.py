@@ -17,7 +17,7 @@ from migrator.cel.checker import (
     STANDARD, TYPE_IDENTS, Checker, CheckError, Decl, Subs, assignable, format_type, validate_homogeneous_literals,
 )
 from migrator.cel.errors import CompileError, EvaluationError
-from migrator.cel.interpreter import COST, Compiler, CostExceeded
+from migrator.cel.interpreter import COST, Compiler, CostExceeded, node_count
 from migrator.cel.parser import ParseError, parse
 from migrator.cel.registry import Registry, load_registry
 
@@ -32,11 +32,13 @@ TypeSpec = Union[str, T.CelType, Mapping[str, Any]]
 class Program:
     """A compiled expression, reusable across activations (thread-compatible: evaluate builds its own frame)."""
 
-    def __init__(self, expr: str, fn: Any, result_type: T.CelType, cost_limit: int) -> None:
+    def __init__(self, expr: str, fn: Any, result_type: T.CelType, cost_limit: int, static_cost: int = 0) -> None:
         self.expr = expr
         self._fn = fn
         self.type = result_type
         self.cost_limit = cost_limit
+        # every node evaluated once costs about 1 in cel-go; comprehension bodies are charged per iteration
+        self.static_cost = static_cost
 
     @property
     def type_name(self) -> str:
@@ -52,8 +54,11 @@ class Program:
         act = dict(activation)
         budget = [self.cost_limit if limit is None else min(limit, self.cost_limit)]
         start = budget[0]
+        budget[0] -= self.static_cost
         act[COST] = budget
         try:
+            if budget[0] < 0:
+                raise CostExceeded("operation cancelled: actual cost limit exceeded")
             return self._fn(act), start - budget[0]
         except EvaluationError:
             raise
@@ -251,7 +256,7 @@ class Environment:
             fn = Compiler(checker.refs, self.registry).compile(tree)
         except EvaluationError as exc:
             raise CompileError(str(exc), expr, tree.pos) from None
-        return Program(expr, fn, rtype, self.cost_limit)
+        return Program(expr, fn, rtype, self.cost_limit, node_count(tree))
 
 
 __all__ = ["CompileError", "CostExceeded", "Environment", "EvaluationError", "LazyVariables", "Program"]
