@@ -10,7 +10,14 @@ logged and left out (its functions are then undeclared). Type names are parsed b
 `int`, `list(string)`, `map(string, int)`, `optional(T)` or `optional_type(T)`, a single capital letter is a type
 parameter, and a name from `Library.types` is that library's class. At run time only the outer kind of a
 parameter is checked (list(int) accepts any list). Instances of a library type print their canonical form with
-`str()` (what `migrator eval` shows and what `string(x)` returns).
+`str()` (what `migrator eval` shows and what `string(x)` returns). Library values may implement `cel_select(name)`
+/ `cel_has(name)` for field selection and `cel_size()` for size(); `type(x)` is the name registered in `types`.
+Library overloads are tried before the engine's built-ins of the same name. Results that are plain Python
+values (bool, int, float, str, bytes, list, dict) are converted to celtypes.
+
+constant_validators: when every argument of a call (the receiver of a member call is not passed) is a literal,
+the engine calls each validator for that function name at compile time with the literal Python values; a
+ValueError (or EvaluationError) becomes a CompileError "<name> validation failed. Reason: ...".
 """
 
 from __future__ import annotations
