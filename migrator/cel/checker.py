@@ -524,7 +524,8 @@ def validate_homogeneous_literals(root: A.Expr, types: dict[int, CelType], mappi
                                   exempt_functions: frozenset[str] = frozenset({"format"})) -> None:
     """cel-go cel/validator.go homogeneousAggregateLiteralValidator (Kubernetes: cel.HomogeneousAggregateLiterals):
     every element of a list literal, and every key and value of a map literal, must have equivalent types
-    (`[1, 'a']` and `['a', dyn(x)]` are errors). Literals anywhere inside the arguments of `format` are exempt."""
+    (`[1, 'a']` and `['a', dyn(x)]` are errors). Literals anywhere under a `format` call are exempt (ext/strings
+    stringFormatValidator adds it to HomogeneousAggregateLiteralExemptFunctions)."""
 
     def elem_type(e: A.Expr, optional: bool) -> CelType:
         t = types.get(id(e), T.DYN)
@@ -568,8 +569,8 @@ def validate_homogeneous_literals(root: A.Expr, types: dict[int, CelType], mappi
                 visit(entry.key, exempt)
                 visit(entry.value, exempt)
         elif isinstance(e, A.Call):
-            inner = exempt or e.function in exempt_functions
-            visit(e.target, exempt)
+            inner = exempt or e.function in exempt_functions  # any ancestor call (inExemptFunction)
+            visit(e.target, inner)
             for a in e.args:
                 visit(a, inner)
         elif isinstance(e, A.Select):
