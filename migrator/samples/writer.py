@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from migrator.errors import OutputError
-from migrator.outputs import write_text_atomic
 
 STREAM_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 
@@ -75,7 +74,6 @@ class DirectoryWriter(SampleWriter):
                 "or choose an empty folder"
             )
         self.preexisting = len(existing)
-        self._mode = _file_mode()
         try:
             self.target.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -85,11 +83,23 @@ class DirectoryWriter(SampleWriter):
         self.written += 1
         name = f"{self.written:06d}-{label}.json"
         text = json.dumps(review, indent=1, ensure_ascii=False) + "\n"
+        final = self.target / name
+        if final.exists() and not self.force:
+            raise OutputError(f"{final}: already exists; use --force to overwrite it")
+        # Atomic like migrator.outputs.write_text_atomic, without its per-file mkstemp + chmod: a fixed
+        # hidden temporary name in the same folder, created with the user's umask, then renamed.
+        tmp = self.target / f".{name}.tmp"
         try:
-            path = write_text_atomic(self.target / name, text, force=True)
-            os.chmod(path, self._mode)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, final)
         except OSError as exc:
-            raise OutputError(f"{self.target / name}: cannot write: {exc.strerror or exc}") from None
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise OutputError(f"{final}: cannot write: {exc.strerror or exc}") from None
         return name
 
 
