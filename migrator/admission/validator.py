@@ -99,15 +99,22 @@ def declarations(*, params: bool, authorizer: bool, variables: dict[str, str]) -
     return decls
 
 
-def _compile(env: Environment, expression: str, result_type: str | None) -> Program:
-    if result_type is None:
-        return env.compile(expression)
-    try:
-        return env.compile(expression, result_type=result_type)  # type: ignore[call-arg]
-    except TypeError as exc:  # an engine without result types: the runtime check in validate() still applies
-        if "result_type" not in str(exc):
-            raise
-        return env.compile(expression)
+# Allowed result types per expression kind (ReturnTypes() in validating/ and plugin/cel/): the API server
+# requires the checked output type to be exactly one of them (compile.go: OutputType().IsExactType), so a
+# validation whose type is only known as dyn (`object.spec.enabled`) does not compile.
+BOOL = ("bool",)
+STRING = ("string",)
+STRING_OR_NULL = ("string", "null_type")
+
+
+def _check_result(program: Program, expected: tuple[str, ...] | None) -> str | None:
+    """The API server's return-type error for `program`, None when its type is allowed (or unknown)."""
+    got = getattr(program, "type_name", None)
+    if expected is None or not isinstance(got, str) or got in expected:
+        return None
+    if len(expected) == 1:
+        return f"must evaluate to {expected[0]} but got {got}"
+    return f"must evaluate to one of [{' '.join(expected)}] but got {got}"
 
 
 class _Compiled:
@@ -172,32 +179,37 @@ class Validator:
         self.variables: dict[str, CompiledVariable] = {}
         for var in policy.variables:
             env = Environment(declarations(params=self.has_params, authorizer=True, variables=typed))
-            c = self._compile(env, var.expression, var.field, None)
+            c = self._compile(env, var.expression, var.field, None)  # variables may be of any type
             self.variables[var.name] = CompiledVariable(var.name, c.program, c.error)
             typed[var.name] = _type_name_of(c.program)
         env = Environment(declarations(params=self.has_params, authorizer=True, variables=typed))
         message_env = Environment(declarations(params=self.has_params, authorizer=False, variables=typed))
         self.match_conditions = [
-            (mc.name, self._compile(env, mc.expression, mc.field, "bool")) for mc in policy.match_conditions
+            (mc.name, self._compile(env, mc.expression, mc.field, BOOL)) for mc in policy.match_conditions
         ]
-        self.validations = [self._compile(env, v.expression, v.field, "bool") for v in policy.validations]
+        self.validations = [self._compile(env, v.expression, v.field, BOOL) for v in policy.validations]
         self.messages = [
-            self._compile(message_env, v.message_expression, v.field.replace(".expression", ".messageExpression"), "string")
+            self._compile(message_env, v.message_expression, v.field.replace(".expression", ".messageExpression"), STRING)
             if v.message_expression
             else None
             for v in policy.validations
         ]
-        self.audit_annotations = [self._compile(env, a.value_expression, a.field, None) for a in policy.audit_annotations]
+        self.audit_annotations = [self._compile(env, a.value_expression, a.field, STRING_OR_NULL) for a in policy.audit_annotations]
 
-    def _compile(self, env: Environment, expression: str, field: str, result_type: str | None) -> _Compiled:
+    def _compile(self, env: Environment, expression: str, field: str, returns: tuple[str, ...] | None) -> _Compiled:
         try:
-            return _Compiled(expression, _compile(env, expression, result_type), None)
+            program = env.compile(expression)
         except CompileError as exc:
             message = _error_text(exc)
             self.compile_errors.append(
                 ExpressionError(self.policy.name, self.policy.origin, field, expression, message, getattr(exc, "position", None))
             )
             return _Compiled(expression, None, f"compilation failed: {message}")
+        wrong_type = _check_result(program, returns)
+        if wrong_type is not None:
+            self.compile_errors.append(ExpressionError(self.policy.name, self.policy.origin, field, expression, wrong_type, None))
+            return _Compiled(expression, None, wrong_type)
+        return _Compiled(expression, program, None)
 
     # -- evaluation
 

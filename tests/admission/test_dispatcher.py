@@ -44,7 +44,7 @@ def test_message_and_reason(vap):
     "message_expression, expected",
     [
         ("'image of ' + object.metadata.name + ' is latest'", "image of web is latest"),
-        ("object.metadata.missing", "static"),  # error: falls back to message
+        ("'x' + object.metadata.missing", "static"),  # error: falls back to message
         ("'   '", "static"),  # blank: falls back
         ("'two\\nlines'", "static"),  # multi-line messages are refused
         ("object.spec.containers.size() > 0 ? 'x' : 'y'", "x"),
@@ -57,7 +57,7 @@ def test_message_expression_and_fallbacks(vap, message_expression, expected):
 
 
 def test_message_expression_without_message_falls_back_to_the_expression(vap):
-    disp = deny_latest(vap, validations=[{"expression": NO_LATEST, "messageExpression": "object.metadata.missing"}])
+    disp = deny_latest(vap, validations=[{"expression": NO_LATEST, "messageExpression": "'x' + object.metadata.missing"}])
     d = disp.dispatch(vap.request(vap.pod(image="nginx:latest")))
     assert d.violations[0].message == f"failed expression: {NO_LATEST}"
 
@@ -166,7 +166,7 @@ def test_a_failing_variable_is_reported_through_the_expression_reading_it(vap):
 
 def test_audit_annotations(vap):
     annotations = [
-        {"key": "image", "valueExpression": "object.spec.containers[0].image"},
+        {"key": "image", "valueExpression": "string(object.spec.containers[0].image)"},
         {"key": "none", "valueExpression": "null"},
         {"key": "blank", "valueExpression": "' '"},
     ]
@@ -177,13 +177,34 @@ def test_audit_annotations(vap):
     assert d.audit_annotations == {"p/image": "nginx:1"}
 
 
-def test_audit_annotation_of_the_wrong_type_is_an_error(vap):
+def test_audit_annotation_of_the_wrong_type_does_not_compile(vap):
     disp = vap.dispatcher(vap.policy(auditAnnotations=[{"key": "n", "valueExpression": "1 + 1"}]), vap.binding(actions=["Audit"]))
+    [err] = disp.compile_errors
+    assert err.message == "must evaluate to one of [string null_type] but got int"
     d = disp.dispatch(vap.request(vap.pod()))
     assert not d.allowed  # failurePolicy Fail: an annotation error denies, whatever the binding's actions
-    assert d.violations[0].message == (
-        "valueExpression '1 + 1' resulted in unsupported return type: int. Return type must be either string or null."
-    )
+    assert d.violations[0].message == "compilation error: must evaluate to one of [string null_type] but got int"
+
+
+@pytest.mark.parametrize(
+    "field, expression, message",
+    [
+        ("validations", "object.spec.hostNetwork", "must evaluate to bool but got dyn"),
+        ("validations", "'yes'", "must evaluate to bool but got string"),
+        ("messageExpression", "object.metadata.name", "must evaluate to string but got dyn"),
+        ("matchConditions", "object.metadata.labels", "must evaluate to bool but got dyn"),
+    ],
+)
+def test_result_types_must_be_exact_as_in_the_api_server(vap, field, expression, message):
+    """compile.go: the checked output type must be exactly the expected one; dyn is not bool."""
+    if field == "validations":
+        policy = vap.policy(validations=[{"expression": expression}])
+    elif field == "messageExpression":
+        policy = vap.policy(validations=[{"expression": "false", "messageExpression": expression}])
+    else:
+        policy = vap.policy(matchConditions=[{"name": "m", "expression": expression}])
+    [err] = vap.dispatcher(policy, vap.binding()).compile_errors
+    assert err.message == message
 
 
 def test_binding_match_resources_narrow_the_policy(vap):
