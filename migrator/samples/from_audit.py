@@ -183,7 +183,8 @@ def recorded_decision(event: dict[str, Any]) -> Decision:
         # 101 Switching Protocols: a connect request (exec, attach, port-forward) that admission let through.
         return Decision(True, "success")
     annotations = event.get("annotations") or {}
-    if isinstance(code, int) and 400 <= code < 500:
+    if isinstance(code, int) and code >= 400:
+        # A webhook's denial keeps the code the webhook chose (at least 400, possibly 5xx): match the message.
         result = {k: status[k] for k in ("code", "reason", "message") if status.get(k) not in (None, "")}
         m = _WEBHOOK_DENIED.search(message)
         if m:
@@ -196,9 +197,8 @@ def recorded_decision(event: dict[str, Any]) -> Decision:
         policy = _denying_policy(annotations.get(VAP_FAILURE_ANNOTATION))
         if policy is not None:
             return Decision(False, f"ValidatingAdmissionPolicy {policy}", result)
-        reason = status.get("reason") or "rejected"
-        return Decision(None, f"{code} {reason} not from admission")
-    if isinstance(code, int) and code >= 500:
+        if code < 500:
+            return Decision(None, f"{code} {status.get('reason') or 'rejected'} not from admission")
         m = _WEBHOOK_CALL_FAILED.search(message)
         if m:
             return Decision(None, f"webhook {m.group(1)} could not be called")

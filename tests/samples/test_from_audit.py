@@ -231,6 +231,7 @@ def test_deletecollection_expands_deleted_items():
          {"validation.policy.admission.k8s.io/validation_failure": '[{"policy":"p","binding":"b","validationActions":["Audit"]}]'}, None),
         ({"code": 422, "reason": "Invalid", "message": 'Pod "x" is invalid: spec.containers: Required value'}, {}, None),
         ({"code": 500, "message": 'Internal error occurred: failed calling webhook "w.example.com": context deadline exceeded'}, {}, None),
+        ({"code": 503, "message": 'admission webhook "w.example.com" denied the request: maintenance window'}, {}, False),
         ({}, {}, None),
     ],
 )
