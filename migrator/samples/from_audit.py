@@ -12,8 +12,9 @@ Follows what the API server does with a request (k8s.io/apiserver):
   connect options (PodExecOptions, ...), which the API server builds from the query string: so do we.
   oldObject only when recoverable: the `responseObject` of a delete (the deleted object).
 - The user admission saw is the impersonated user when there is one.
-- The recorded decision (`response.allowed`): false when admission rejected the request: a 4xx
-  responseStatus whose message is a webhook's ("admission webhook "x" denied the request: ..."), a
+- The recorded decision (`response.allowed`): false when admission rejected the request: an error
+  responseStatus whose message is a webhook's ("admission webhook "x" denied the request: ...", with the code
+  the webhook chose), a
   ValidatingAdmissionPolicy's ("ValidatingAdmissionPolicy 'p' with binding 'b' denied request: ...") or
   PodSecurity's, or a `validation.policy.admission.k8s.io/validation_failure` annotation with a Deny action;
   true when the request succeeded (2xx); unknown (no `response`) otherwise: rejected before or after admission
