@@ -256,6 +256,8 @@ class Environment:
             fn = Compiler(checker.refs, self.registry).compile(tree)
         except EvaluationError as exc:
             raise CompileError(str(exc), expr, tree.pos) from None
+        except RecursionError:
+            raise CompileError("expression recursion limit exceeded", expr, 0) from None
         return Program(expr, fn, rtype, self.cost_limit, node_count(tree))
 
 

@@ -213,10 +213,13 @@ class Parser:
             raise ParseError(f"Syntax error: extraneous input '{t.text}' expecting <EOF>", t.pos)
         return e
 
-    def expr(self) -> A.Expr:
+    def _nest(self, at: Token) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise ParseError("expression recursion limit exceeded", self.tok.pos)
+            raise ParseError("expression recursion limit exceeded", at.pos)
+
+    def expr(self) -> A.Expr:
+        self._nest(self.tok)
         cond = self.or_()
         if self.tok.kind == "?":
             q = self.advance()
@@ -228,18 +231,20 @@ class Parser:
         return cond
 
     def or_(self) -> A.Expr:
-        left = self.and_()
+        terms = [self.and_()]
+        ops: list[Token] = []
         while self.tok.kind == "||":
-            op = self.advance()
-            left = A.Call(op.pos, "_||_", [left, self.and_()])
-        return left
+            ops.append(self.advance())
+            terms.append(self.and_())
+        return _balance("_||_", terms, ops)
 
     def and_(self) -> A.Expr:
-        left = self.relation()
+        terms = [self.relation()]
+        ops: list[Token] = []
         while self.tok.kind == "&&":
-            op = self.advance()
-            left = A.Call(op.pos, "_&&_", [left, self.relation()])
-        return left
+            ops.append(self.advance())
+            terms.append(self.relation())
+        return _balance("_&&_", terms, ops)
 
     _RELOPS = {"<": "_<_", "<=": "_<=_", ">": "_>_", ">=": "_>=_", "==": "_==_", "!=": "_!=_", "in": "@in"}
     _ADDOPS = {"+": "_+_", "-": "_-_"}
@@ -247,23 +252,32 @@ class Parser:
 
     def relation(self) -> A.Expr:
         left = self.addition()
+        base = self.depth
         while self.tok.kind in self._RELOPS:
             op = self.advance()
+            self._nest(op)  # left-recursive in CEL.g4: each operator nests the parse tree one level deeper
             left = A.Call(op.pos, self._RELOPS[op.kind], [left, self.addition()])
+        self.depth = base
         return left
 
     def addition(self) -> A.Expr:
         left = self.multiplication()
+        base = self.depth
         while self.tok.kind in self._ADDOPS:
             op = self.advance()
+            self._nest(op)  # left-recursive in CEL.g4: each operator nests the parse tree one level deeper
             left = A.Call(op.pos, self._ADDOPS[op.kind], [left, self.multiplication()])
+        self.depth = base
         return left
 
     def multiplication(self) -> A.Expr:
         left = self.unary()
+        base = self.depth
         while self.tok.kind in self._MULOPS:
             op = self.advance()
+            self._nest(op)  # left-recursive in CEL.g4: each operator nests the parse tree one level deeper
             left = A.Call(op.pos, self._MULOPS[op.kind], [left, self.unary()])
+        self.depth = base
         return left
 
     def unary(self) -> A.Expr:
@@ -506,6 +520,16 @@ class Parser:
             if v == "__result__":
                 raise ParseError("iteration variable overwrites accumulator variable", e.pos)
         return v1, v2
+
+
+def _balance(function: str, terms: list[A.Expr], ops: list[Token]) -> A.Expr:
+    """A chain of `&&` or `||` as a balanced tree (cel-go parser/helper.go balancer), so long chains stay shallow."""
+    if len(terms) == 1:
+        return terms[0]
+    mid = (len(ops) + 1) // 2 - 1
+    left = _balance(function, terms[: mid + 1], ops[:mid])
+    right = _balance(function, terms[mid + 1:], ops[mid + 1:])
+    return A.Call(ops[mid].pos, function, [left, right])
 
 
 def parse(text: str) -> A.Expr:

@@ -80,3 +80,16 @@ def test_syntax_error_position():
     with pytest.raises(CompileError) as info:
         Environment().compile("1 +\n  )")
     assert (info.value.line, info.value.column) == (2, 3)
+
+
+def test_long_logical_chains_are_balanced():
+    # cel-go parser/helper.go balances && and || chains, so thousands of terms stay shallow
+    assert value(" && ".join(["true"] * 3000)) is True
+    assert value(" || ".join(["false"] * 3000) + " || true") is True
+
+
+@pytest.mark.parametrize("expr", ["(" * 300 + "1" + ")" * 300, " + ".join(["1"] * 3000)])
+def test_recursion_limit_is_a_compile_error(expr):
+    # cel-go parser maxRecursionDepth (250): too deep is a compile error, never a crash
+    with pytest.raises(CompileError, match="recursion limit"):
+        Environment().compile(expr)
