@@ -165,10 +165,15 @@ def _iter_json_file(path: str, name: str) -> Iterator[Sample]:
 
 
 def _expand(name: str, path: str, line: int, obj: Any, *, stream: bool, index: int = 0) -> Iterator[Sample]:
-    """A document that is a `kind: List` of AdmissionReviews yields each item (`name#index.item`)."""
+    """A document that is a `kind: List` of AdmissionReviews yields each item (`name#index.item`); a JSON array
+    of reviews in a lone document yields each element (`name#i`)."""
     if isinstance(obj, dict) and obj.get("kind") == "List" and isinstance(obj.get("items"), list):
         for i, item in enumerate(obj["items"]):
             yield _sample(f"{name}#{index}.{i}", path, line, item)
+        return
+    if isinstance(obj, list) and not stream:
+        for i, item in enumerate(obj):
+            yield _sample(f"{name}#{i}", path, line, item)
         return
     yield _sample(f"{name}#{index}" if stream else name, path, line, obj)
 

@@ -101,3 +101,9 @@ def test_invalid_reviews(tmp_path, mutate, message):
 def test_missing_path_is_bad_input(tmp_path):
     with pytest.raises(InputError):
         list(iter_samples([str(tmp_path / "missing")]))
+
+
+def test_json_array_and_list_kind(tmp_path):
+    (tmp_path / "a.json").write_text(json.dumps([review("x"), review("y")]))
+    (tmp_path / "l.json").write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [review("z")]}))
+    assert [(s.ref, s.error) for s in iter_samples([str(tmp_path)])] == [("a.json#0", None), ("a.json#1", None), ("l.json#0.0", None)]
