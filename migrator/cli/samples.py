@@ -26,7 +26,7 @@ def _print(lines: list[str]) -> None:
 
 @samples_app.command("from-audit")
 def from_audit(
-    logs: List[Path] = typer.Argument(..., help="Audit log files (JSON Lines, .gz or plain) or folders of them."),
+    logs: List[Path] = typer.Argument(..., help="Audit log files (JSON Lines, .gz or plain), folders of them, or - for standard input."),
     output: Path = typer.Option(..., "-o", "--output", help=OUTPUT_HELP),
     since: Optional[str] = typer.Option(None, "--since", help="Only requests received at or after this time (RFC 3339)."),
     until: Optional[str] = typer.Option(None, "--until", help="Only requests received at or before this time (RFC 3339)."),

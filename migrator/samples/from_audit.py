@@ -438,7 +438,7 @@ def iter_samples(
     summary = summary if summary is not None else AuditSummary()
     audit_filter = audit_filter or AuditFilter()
     for path in find_audit_logs(paths):
-        stats = FileStats(path)
+        stats = FileStats(path if path != "-" else "<stdin>")
         summary.files.append(stats)
         for item in read_audit_file(path, stats):
             yield from _samples_of(item, audit_filter, summary)

@@ -12,8 +12,10 @@ being written) is reported with the last line read; the lines before the damage 
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
+import sys
 import zlib
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
@@ -98,9 +100,16 @@ def is_audit_event(obj: Any) -> bool:
     return "kind" not in obj and "auditID" in obj and "stage" in obj and "verb" in obj
 
 
+class _Unclosed(io.BufferedReader):
+    """stdin, read through a buffer we may peek into, and left open when we are done."""
+
+    def close(self) -> None:
+        pass
+
+
 def _open_binary(path: str):
     try:
-        fh = open(path, "rb")
+        fh = open(path, "rb") if path != "-" else _Unclosed(sys.stdin.buffer)
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
     except IsADirectoryError:
@@ -161,11 +170,14 @@ def read_audit_file(path: str, stats: FileStats) -> Iterator[AuditEvent]:
 
 
 def find_audit_logs(paths: Iterable[str | os.PathLike]) -> list[str]:
-    """Files named directly, plus every regular file under named folders (sorted, hidden ones left out)."""
+    """Files named directly, plus every regular file under named folders (sorted, hidden ones left out);
+    `-` is standard input."""
     out: list[str] = []
     for raw in paths:
         p = str(raw)
-        if os.path.isdir(p):
+        if p == "-":
+            out.append(p)
+        elif os.path.isdir(p):
             found = []
             for dirpath, dirnames, filenames in os.walk(p):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))

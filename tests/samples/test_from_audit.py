@@ -335,3 +335,15 @@ def test_help_renders(capsys, command):
     code, out, err = run(capsys, "samples", command, "--help")
     assert code == 0, err
     assert "--force" in out
+
+
+def test_standard_input_plain_and_gzip(tmp_path, capsys, monkeypatch):
+    import io
+    import sys
+
+    for data in (AUDIT_LOG.read_bytes(), gzip.compress(AUDIT_LOG.read_bytes())):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+        out = tmp_path / "stdin.jsonl"
+        code, stdout, _ = run(capsys, "samples", "from-audit", "-", "-o", str(out), "--force")
+        assert code == 0 and len(out.read_text().splitlines()) == 9
+        assert "<stdin>: 1 corrupt line(s)" in stdout
