@@ -767,7 +767,7 @@ def to_bytes(v: Any) -> Any:
 # -- timestamps and durations ----------------------------------------------------------------------------
 
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))\Z"
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:(Z)|([+-])(\d{2}):(\d{2}))\Z"
 )
 
 
@@ -791,7 +791,7 @@ def _parse_rfc3339(s: str) -> tuple[datetime.datetime, int]:
     if not m:
         raise ValueError(f"cannot parse {s!r} as RFC 3339 timestamp")
     year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
-    frac = m.group(7) or ""
+    frac = (m.group(7) or "")[:9]  # Go accepts any number of fractional digits and keeps nanoseconds
     micro = int((frac + "000000")[:6]) if frac else 0
     extra = int((frac + "000000000")[6:9]) if frac else 0
     if m.group(8):
