@@ -33,7 +33,7 @@ def from_audit(
     resource: List[str] = typer.Option(
         [], "--resource", help="Only these resources: resource\\[.group]\\[/subresource], comma-separated or repeated."
     ),
-    user: List[str] = typer.Option([], "--user", help="Only requests by (or impersonating) these user names."),
+    user: List[str] = typer.Option([], "--user", help="Only requests by (or impersonating) these users; * matches any characters (system:serviceaccount:ci:*)."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing output."),
 ) -> None:
     """Audit events (Request/RequestResponse level, final stage) of create/update/patch/delete/connect requests

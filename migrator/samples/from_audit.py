@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from fnmatch import fnmatchcase
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator
@@ -142,7 +143,8 @@ class AuditFilter:
                 return False
         if self.users:
             names = {(event.get("user") or {}).get("username"), (event.get("impersonatedUser") or {}).get("username")}
-            if not names & self.users:
+            names.discard(None)
+            if not any(fnmatchcase(n, pattern) for n in names for pattern in self.users):
                 return False
         return True
 

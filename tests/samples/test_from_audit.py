@@ -257,6 +257,7 @@ def test_filters_by_time_resource_and_user():
     assert uids(AuditFilter.build(None, None, ["deployments/*"], [])) == ["07"]
     assert uids(AuditFilter.build(None, None, ["pods/exec,rolebindings"], [])) == ["10", "12"]
     assert uids(AuditFilter.build(None, None, [], ["bob@example.com"])) == ["12"]  # impersonated user matches
+    assert uids(AuditFilter.build(None, None, [], ["system:serviceaccount:ci:*"])) == ["06", "07", "11"]
 
 
 def test_cli_writes_a_folder_and_prints_a_summary(tmp_path, capsys):
