@@ -151,9 +151,7 @@ class Dispatcher:
                 result.audit_annotations[f"{policy.name}/{key}"] = values[0] if len(values) == 1 else ", ".join(values)
 
         if failures:
-            result.audit_annotations[VALIDATION_FAILURE_ANNOTATION] = json.dumps(
-                failures[:MAX_VALIDATION_FAILURES], separators=(",", ":")
-            )
+            result.audit_annotations[VALIDATION_FAILURE_ANNOTATION] = go_json(failures[:MAX_VALIDATION_FAILURES])
         if denials:
             first = denials[0]
             if first.binding is not None:
@@ -241,6 +239,17 @@ class Dispatcher:
             elif annotation.error:  # excluded because failurePolicy is Ignore: still worth reporting
                 outcome.errors += 1
                 result.errors.append(_describe(policy.name, binding.name, annotation.error))
+
+
+_GO_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def go_json(value: Any) -> str:
+    """JSON as Go's encoding/json.Marshal writes it: compact, UTF-8 kept, <, >, &, U+2028 and U+2029 escaped."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    for raw, escaped in _GO_JSON_ESCAPES.items():
+        text = text.replace(raw, escaped)
+    return text
 
 
 def _describe(policy: str, binding: str | None, message: str) -> str:

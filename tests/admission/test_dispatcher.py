@@ -296,3 +296,10 @@ def test_message_expression_cannot_use_the_authorizer(vap):
     disp = deny_latest(vap, validations=[{"expression": "false", "messageExpression": "authorizer.requestResource.check('get').reason()"}])
     [err] = disp.compile_errors
     assert err.field == "spec.validations[0].messageExpression"
+
+
+def test_validation_failure_annotation_is_go_json(vap):
+    """encoding/json.Marshal escapes <, > and & and keeps other UTF-8 as is."""
+    disp = deny_latest(vap, actions=("Audit",), validations=[{"expression": "false", "message": "size < 5 & café"}])
+    value = disp.dispatch(vap.request(vap.pod())).audit_annotations["validation.policy.admission.k8s.io/validation_failure"]
+    assert '"message":"size \\u003c 5 \\u0026 café"' in value
