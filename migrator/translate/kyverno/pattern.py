@@ -389,7 +389,8 @@ def _map(m: str, pattern: dict, names: _Names, ctx: str) -> Status:
                     f"non-string value for {key!r} under metadata labels/annotations (Kyverno drops it when expanding "
                     "wildcard keys)"
                 )
-            if has_wildcard(key) and parse_anchor(key) is not None:
+            anchor = parse_anchor(key)
+            if has_wildcard(key) and anchor is not None and anchor[0] not in (NEGATION, EQUALITY, CONDITION):
                 raise Unsupported(f"anchored wildcard key {key!r} under metadata labels/annotations")
 
     def child_ctx(name: str) -> str:
@@ -404,6 +405,19 @@ def _map(m: str, pattern: dict, names: _Names, ctx: str) -> Status:
     other_fails: list[str] = []
     for key in sorted(anchors):
         kind, name, value = anchors[key]
+        if wildcard_keys and has_wildcard(name):
+            # ExpandInMetadata: the anchor applies to a resource key matching the wildcard (any, when several do)
+            k = names.fresh()
+            match = glob_cel(k, name)
+            present = f"{paren(m)}.exists({k}, {match})"
+            all_ok = f"{paren(m)}.all({k}, {or_(not_(match), leaf_cel(f'{paren(m)}[{k}]', value))})"
+            if kind == NEGATION:
+                other_fails.append(present)
+            elif kind == EQUALITY:
+                other_fails.append(and_(present, not_(all_ok)))
+            else:
+                cond_skips.append(or_(not_(present), not_(all_ok)))
+            continue
         present = has_field(m, name)
         child = field(m, name)
         if kind == NEGATION:

@@ -282,3 +282,18 @@ def test_strings_are_escaped():
     expr = pattern_to_cel({"metadata": {"name": 'a"b\\c${x}'}}, "object", Scope())
     assert evaluate(expr, {"metadata": {"name": 'a"b\\c${x}'}})
     assert not evaluate(expr, {"metadata": {"name": "ab"}})
+
+
+def test_anchored_wildcard_annotation_keys():
+    # wildcards.ExpandInMetadata keeps the anchor on the matching key (disallow-ingress-nginx-custom-snippets style)
+    pattern = {"metadata": {"=(annotations)": {"X(*-snippet)": "null"}}}
+    assert passes(pattern, {"metadata": {"annotations": {"a": "b"}}})
+    assert not passes(pattern, {"metadata": {"annotations": {"nginx.org/server-snippet": "x"}}})
+    assert passes(pattern, {"metadata": {}})
+    pattern = {"metadata": {"=(annotations)": {"=(container.apparmor.security.beta.kubernetes.io/*)":
+                                                   "runtime/default | localhost/*"}}}
+    assert passes(pattern, {"metadata": {"annotations": {"x": "y"}}})
+    assert passes(pattern, {"metadata": {"annotations": {
+        "container.apparmor.security.beta.kubernetes.io/app": "localhost/p"}}})
+    assert not passes(pattern, {"metadata": {"annotations": {
+        "container.apparmor.security.beta.kubernetes.io/app": "unconfined"}}})
