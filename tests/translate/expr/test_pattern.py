@@ -297,3 +297,12 @@ def test_anchored_wildcard_annotation_keys():
         "container.apparmor.security.beta.kubernetes.io/app": "localhost/p"}}})
     assert not passes(pattern, {"metadata": {"annotations": {
         "container.apparmor.security.beta.kubernetes.io/app": "unconfined"}}})
+
+
+def test_conditional_inside_equality_anchor():
+    # check-env-vars style: =(env): [{(name): DISABLE_OPA, value: "!true"}]
+    pattern = {"spec": {"containers": [{"name": "*", "=(env)": [{"(name)": "DISABLE_OPA", "value": "!true"}]}]}}
+    assert passes(pattern, {"spec": {"containers": [{"name": "a"}]}})
+    assert passes(pattern, {"spec": {"containers": [{"name": "a", "env": [{"name": "X", "value": "true"}]}]}})
+    assert passes(pattern, {"spec": {"containers": [{"name": "a", "env": [{"name": "DISABLE_OPA", "value": "false"}]}]}})
+    assert not passes(pattern, {"spec": {"containers": [{"name": "a", "env": [{"name": "DISABLE_OPA", "value": "true"}]}]}})
