@@ -149,3 +149,9 @@ def test_exclude_user_subject_is_negated_as_a_whole():
             "exclude": {"any": [{"subjects": [{"kind": "User", "name": "system:serviceaccount:ci:bot"}]}]}}
     assert matches(rule, request(username="alice"))
     assert not matches(rule, request(username="system:serviceaccount:ci:bot"))
+
+
+def test_wildcard_kind_also_covers_pod_ephemeral_containers():
+    m = translate_match({"match": {"any": [{"resources": {"kinds": ["*"]}}]}})
+    assert m.conditions == []
+    assert m.resource_rules[0]["resources"] == ["*", "pods/ephemeralcontainers"]

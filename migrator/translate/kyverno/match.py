@@ -143,6 +143,11 @@ def _builtin(sel: KindSelector) -> tuple[str, str] | None:
     return group, plural
 
 
+def _kyverno_wildcard(pattern: str, name: str) -> bool:
+    regex = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+    return re.fullmatch(regex, name, re.S) is not None
+
+
 def kind_resource_rule(sel: KindSelector, operations: list[str]) -> tuple[dict[str, Any], bool]:
     """(resourceRule, exact): the VAP rule covering the selector; exact when no CEL check is needed on top."""
     builtin = _builtin(sel)
@@ -164,6 +169,8 @@ def kind_resource_rule(sel: KindSelector, operations: list[str]) -> tuple[dict[s
     else:
         groups = [sel.group] if sel.group and not wild(sel.group) else ["*"]
         resources = ["*"] if sel.subresource == "" else ["*", "*/*"]
+        if sel.subresource == "" and wild(sel.kind) and _kyverno_wildcard(sel.kind, "Pod"):
+            resources.append("pods/ephemeralcontainers")  # CheckKind's ephemeral-container allowance
         rule = {"apiGroups": groups, "apiVersions": versions, "resources": resources}
         exact = sel.kind == "*" and sel.subresource in ("", "*") and sel.group == "*" and sel.version == "*"
     rule["operations"] = list(operations)
