@@ -134,7 +134,7 @@ TYPE_IDENTS = {
     "optional_type": T.optional_of(T.DYN), "dyn": T.DYN,
 }
 
-_NULLABLE = {"null_type", "google.protobuf.Timestamp", "google.protobuf.Duration", "optional_type", "dyn"}
+_NOT_NULLABLE = {"bool", "bytes", "double", "int", "string", "uint", "list", "map", "type"}
 
 
 def format_type(t: CelType) -> str:
@@ -190,8 +190,12 @@ def assignable(param: CelType, arg: CelType, subs: Subs, object_types: frozenset
     if param.is_dyn or arg.is_dyn or arg is T.ERROR or param is T.ERROR:
         # still bind nested params to dyn so results substitute to dyn
         return True
+    # cel-go checker/types.go internalIsAssignableNull: null goes to opaque, struct, any, duration and timestamp
+    # types (and optional_type, which is opaque), never to primitives, lists or maps
     if arg.name == "null_type":
-        return param.name in _NULLABLE or param.name in object_types
+        return param.name not in _NOT_NULLABLE
+    if param.name == "null_type":
+        return arg.name not in _NOT_NULLABLE
     if param.name == "type" and arg.name == "type":
         return True  # type values compare at run time (cel-go: type(A) params are not checked)
     if param.name != arg.name or len(param.params) != len(arg.params):

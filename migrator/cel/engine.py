@@ -245,13 +245,20 @@ class Environment:
             raise CompileError("expression recursion limit exceeded", expr, 0) from None
         return tree, checker, result
 
-    def compile(self, expr: str, result_type: Optional[str] = None) -> Program:
-        """Parse, type-check and compile; result_type ("bool", "string") is enforced like the API server does."""
+    def compile(self, expr: str, result_type: Union[str, tuple[str, ...], None] = None) -> Program:
+        """Parse, type-check and compile.
+
+        result_type ("bool", "string", or a tuple such as ("string", "null_type")) is enforced as the API server
+        does (pkg/admission/plugin/cel/compile.go): the checked output type must be exactly one of them, so a
+        `dyn` result (e.g. `object.spec.flag`) is rejected for a validation ("must evaluate to bool")."""
         tree, checker, rtype = self.check(expr)
         if result_type is not None:
-            want = T.parse_type(result_type)
-            if not assignable(want, rtype, Subs()):
-                raise CompileError(f"must evaluate to {result_type}, found '{format_type(rtype)}'", expr, 0)
+            wanted = (result_type,) if isinstance(result_type, str) else tuple(result_type)
+            got = format_type(checker.mappings.substitute(rtype))
+            if got not in {format_type(T.parse_type(w)) for w in wanted}:
+                reason = (f"must evaluate to {wanted[0]}" if len(wanted) == 1
+                          else f"must evaluate to one of [{' '.join(wanted)}]")
+                raise CompileError(f"{reason} (found {got})", expr, 0)
         try:
             fn = Compiler(checker.refs, self.registry).compile(tree)
         except EvaluationError as exc:

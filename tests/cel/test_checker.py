@@ -40,7 +40,9 @@ def test_string_reverse_is_not_declared_for_strings():
     assert "reverse" in compile_error("'abc'.reverse()").message
 
 
-@pytest.mark.parametrize("expr", ["1 + 'a'", "'a' < 1", "1 == 1u", "size(1)", "!1", "-'a'", "true ? 1 : 'a'"])
+@pytest.mark.parametrize(
+    "expr", ["1 + 'a'", "'a' < 1", "1 == 1u", "size(1)", "!1", "-'a'", "true ? 1 : 'a'", "true ? 'a' : null", "1 == null"]
+)
 def test_no_matching_overload(expr):
     assert "found no matching overload" in compile_error(expr).message
 
@@ -86,10 +88,14 @@ def test_dyn_variables_check_permissively():
 
 
 def test_result_type_enforced():
+    # pkg/admission/plugin/cel/compile.go: ast.OutputType() must equal one of the return types exactly
     Environment().compile("1 < 2", result_type="bool")
-    Environment({"x": "dyn"}).compile("x.y", result_type="bool")  # dyn may be bool at run time
-    with pytest.raises(CompileError):
+    Environment({"x": "dyn"}).compile("x.y == true", result_type="bool")
+    Environment().compile("null", result_type=("string", "null_type"))  # audit annotation valueExpression
+    with pytest.raises(CompileError, match="must evaluate to bool"):
         Environment().compile("'a'", result_type="bool")
+    with pytest.raises(CompileError, match="must evaluate to bool"):
+        Environment({"x": "dyn"}).compile("x.y", result_type="bool")  # dyn is not bool
 
 
 def test_comprehension_range_must_be_list_or_map():
