@@ -75,6 +75,11 @@ BUILTIN_KINDS: dict[str, tuple[str, str, bool]] = {
 }
 
 
+# Built-in kinds served by more than one API group (Event: core and events.k8s.io): a selector without a group must
+# match them all, so these go through the generic path (every resource + `request.kind` in CEL).
+MULTI_GROUP_KINDS = {"Event": ("", "events.k8s.io")}
+
+
 def crd_plural(kind: str) -> str:
     """The plural Kubernetes' defaulting (`kubectl`/gengo naming) gives a kind: lowercase, `y`->`ies`, `s/x/ch/sh`->`es`.
 

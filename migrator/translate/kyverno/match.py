@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from migrator.translate.cel_literal import quote
-from migrator.translate.kyverno.kinds import BUILTIN_KINDS, KindSelector, parse_kind_selector
+from migrator.translate.kyverno.kinds import BUILTIN_KINDS, MULTI_GROUP_KINDS, KindSelector, parse_kind_selector
 from migrator.translate.kyverno.scope import Unsupported
 
 ALL_OPERATIONS = ["CREATE", "UPDATE", "DELETE", "CONNECT"]
@@ -138,6 +138,10 @@ def _builtin(sel: KindSelector) -> tuple[str, str] | None:
     if sel.kind not in BUILTIN_KINDS:
         return None
     group, plural, _ = BUILTIN_KINDS[sel.kind]
+    if sel.kind in MULTI_GROUP_KINDS:
+        if sel.group not in MULTI_GROUP_KINDS[sel.kind]:
+            return None
+        group = sel.group
     if sel.group not in ("*", group):
         return None
     return group, plural
