@@ -106,8 +106,9 @@ class _Ref:
 
 
 class _Names:
-    def __init__(self) -> None:
+    def __init__(self, scope: Scope | None = None) -> None:
         self._counter = itertools.count()
+        self.scope = scope or Scope()
 
     def fresh(self) -> str:
         return f"pe{next(self._counter)}"
@@ -351,6 +352,8 @@ def _node(ref: _Ref, pattern: Any, names: _Names, ctx: str = "") -> Status:
         any_fail = or_(*[s.fail for s in statuses])
         all_skip = and_(*[s.skip for s in statuses])
         return Status(fail=or_(not_(length_ok), any_fail), skip=and_(length_ok, not_(any_fail), all_skip))
+    if isinstance(pattern, str) and "{{" in pattern and "$(" not in pattern:
+        return _dynamic_scalar_node(ref, pattern, names)
     if pattern is None or isinstance(pattern, (str, int, float, bool)):
         _check_static_string(pattern, "value")
         e = names.fresh()
@@ -359,6 +362,61 @@ def _node(ref: _Ref, pattern: Any, names: _Names, ctx: str = "") -> Status:
         ok = cond(ref.present, cond(is_type(v, "list"), list_ok, leaf_cel(v, pattern)), const(validate_nil(pattern)))
         return Status(fail=not_(ok))
     raise Unsupported(f"pattern value of type {type(pattern).__name__}")
+
+
+_DYNAMIC_OPERATORS_RE2 = (
+    "^[ ]*(<|>|!)|[|&]|^[ ]*[-+]?[0-9]+([.][0-9]+)?[A-Za-z]*!?-[-+]?[0-9]+([.][0-9]+)?[A-Za-z]*[ ]*$"
+)
+
+
+def _dynamic_scalar_node(ref: _Ref, pattern: str, names: _Names) -> Status:
+    """A pattern value holding `{{ }}` variables: Kyverno substitutes first, then reads the result as a pattern.
+
+    The substituted value is bound once; a string result holding pattern operators (`|`, `&`, `<`, `>`, `!`,
+    ranges) fails the evaluation instead of being read as a plain value."""
+    from migrator.translate.kyverno import jmespath as jp
+
+    pp = names.fresh()
+    source = jp.substitute(pattern, names.scope)
+    v = ref.expr
+    e = names.fresh()
+    elem_ok = _dynamic_leaf(e, pp)
+    list_ok = f"{paren(v)}.all({e}, {elem_ok})"
+    ok = cond(ref.present, cond(is_type(v, "list"), list_ok, _dynamic_leaf(v, pp)), _dynamic_leaf("dyn(null)", pp))
+    return Status(fail=f"[dyn({source})].map({pp}, {not_(ok)})[0]")
+
+
+def _dynamic_leaf(v: str, pp: str) -> str:
+    """pattern.Validate(v, pp) with the pattern known only at run time (null, bool, number or plain string)."""
+    from migrator.translate.kyverno.conditions import _dynamic_glob
+
+    is_null = f"type({v}) == null_type"
+    num = f"double({pp})"
+    number = or_(
+        and_(is_type(v, "int"), f"double({v}) == {num}"),
+        and_(is_type(v, "double"), f"{v} == {num}"),
+        and_(is_type(v, "string"), f"{v}.matches({quote(_FLOAT_RE2)})", f"double({v}) == {num}"),
+    )
+    nil_pattern = or_(is_null, and_(is_type(v, "int"), f"{v} == 0"), and_(is_type(v, "double"), f"{v} == 0.0"),
+                      and_(is_type(v, "string"), f'{v} == ""'), and_(is_type(v, "bool"), f"!{v}"))
+    pp_dur = f"{pp}.matches({quote(DURATION_RE2)})"
+    v_dur = or_(and_(is_type(v, "string"), f"{v}.matches({quote(DURATION_RE2)})"),
+                and_(is_type(v, "int"), f"{v} == 0"), is_null)
+    v_dur_value = (f"(type({v}) == string ? duration({v}) : duration(\"0s\"))")
+    v_qty = or_(and_(is_type(v, "string"), f"isQuantity({v})"), is_type(v, "int"), is_type(v, "double"), is_null)
+    v_qty_value = (f"(type({v}) == string ? quantity({v}) : (type({v}) == null_type ? quantity(\"0\") : "
+                   f"quantity(string({v}))))")
+    text = (f"(type({v}) == string ? {v} : (type({v}) == bool ? ({v} ? \"true\" : \"false\") : string({v})))")
+    string_compare = and_(or_(is_type(v, "string"), is_type(v, "bool"), is_type(v, "int")), _dynamic_glob(pp, text))
+    string_pattern = cond(
+        f"{pp}.matches({quote(_DYNAMIC_OPERATORS_RE2)})", f"int({pp}) == 0",
+        or_(and_(is_type(v, "string"), f"{v} == {pp}"),
+            cond(and_(pp_dur, v_dur), f"{v_dur_value} == duration({pp})",
+                 cond(and_(f"isQuantity({pp})", v_qty), f"{v_qty_value}.compareTo(quantity({pp})) == 0",
+                      string_compare))))
+    return (f"type({pp}) == null_type ? {paren(nil_pattern)} : (type({pp}) == bool ? "
+            f"({is_type(v, 'bool')} && {v} == {pp}) : ((type({pp}) == int || type({pp}) == double) ? "
+            f"{paren(number)} : (type({pp}) == string ? {paren(string_pattern)} : int(string({pp})) == 0)))")
 
 
 def _map(m: str, pattern: dict, names: _Names, ctx: str) -> Status:
@@ -508,7 +566,7 @@ def _wildcard_key(labels: str, key: str, value: str, names: _Names) -> Status:
 
 def pattern_status(pattern: Any, subject: str, scope: Scope | None = None) -> Status:
     """The (fail, skip) CEL pair for `pattern` applied to the resource at CEL expression `subject`."""
-    return _node(_Ref(subject), pattern, _Names())
+    return _node(_Ref(subject), pattern, _Names(scope))
 
 
 def pattern_to_cel(pattern: Any, subject: str, scope: Scope | None = None) -> str:
@@ -522,7 +580,7 @@ def any_pattern_to_cel(patterns: list, subject: str, scope: Scope | None = None)
         raise Unsupported("anyPattern is not a list")
     if not patterns:
         return "true"
-    names = _Names()
+    names = _Names(scope)
     statuses = [_node(_Ref(subject), p, names) for p in patterns]
     fail = and_(not_(or_(*[s.passes for s in statuses])), or_(*[s.fail for s in statuses]))
     return str(not_(fail))

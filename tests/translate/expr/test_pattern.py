@@ -272,8 +272,8 @@ def test_missing_structure_fails_and_wrong_types_never_raise():
 
 
 def test_unsupported_constructs_are_named():
-    with pytest.raises(Unsupported, match="variable"):
-        pattern_to_cel({"metadata": {"name": "{{request.object.metadata.namespace}}"}}, "object", Scope())
+    with pytest.raises(Unsupported, match="reference"):
+        pattern_to_cel({"metadata": {"name": "$(../namespace)"}}, "object", Scope())
     with pytest.raises(Unsupported, match="add-if-not-present"):
         pattern_to_cel({"+(a)": "b"}, "object", Scope())
 
@@ -306,3 +306,17 @@ def test_conditional_inside_equality_anchor():
     assert passes(pattern, {"spec": {"containers": [{"name": "a", "env": [{"name": "X", "value": "true"}]}]}})
     assert passes(pattern, {"spec": {"containers": [{"name": "a", "env": [{"name": "DISABLE_OPA", "value": "false"}]}]}})
     assert not passes(pattern, {"spec": {"containers": [{"name": "a", "env": [{"name": "DISABLE_OPA", "value": "true"}]}]}})
+
+
+def test_variables_in_pattern_values():
+    # require-qos-guaranteed style: limits must equal the requests (substituted first, compared as quantities)
+    scope = Scope().in_foreach("el", "idx")
+    pattern = {"resources": {"limits": {"cpu": "{{ element.resources.requests.cpu }}"}}}
+    expr = pattern_to_cel(pattern, "el", scope)
+    good = {"resources": {"requests": {"cpu": "500m"}, "limits": {"cpu": "0.5"}}}
+    bad = {"resources": {"requests": {"cpu": "500m"}, "limits": {"cpu": "1"}}}
+    assert evaluate(expr, None, el=good, idx=0)
+    assert not evaluate(expr, None, el=bad, idx=0)
+    expr = pattern_to_cel({"metadata": {"name": "{{ request.object.metadata.namespace }}-*"}}, "object", Scope())
+    assert evaluate(expr, {"metadata": {"name": "team-a-web", "namespace": "team-a"}})
+    assert not evaluate(expr, {"metadata": {"name": "web", "namespace": "team-a"}})
