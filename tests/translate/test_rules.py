@@ -209,3 +209,48 @@ def test_service_account_builtin_variables():
                                     "resource": {"group": "", "version": "v1", "resource": "pods"},
                                     "name": "a", "namespace": "default"}, "userInfo": {"username": user}})
         assert denied(vap, act) is deny, user
+
+
+def test_foreach_skips_null_lists_and_elements_failing_preconditions():
+    rule = {
+        "name": "no-latest",
+        "match": {"any": [{"resources": {"kinds": ["Pod"], "operations": ["CREATE"]}}]},
+        "validate": {"message": "no latest", "foreach": [{
+            "list": "request.object.spec.initContainers",
+            "preconditions": {"all": [{"key": "{{ element.name }}", "operator": "NotEquals", "value": "skip-me"}]},
+            "deny": {"conditions": {"any": [{"key": "{{ element.image }}", "operator": "Equals", "value": "*:latest"}]}},
+        }]},
+    }
+    conv = convert_classic(policy([rule], annotations={"pod-policies.kyverno.io/autogen-controllers": "none"}))
+    assert conv.rules[0].status == "converted", conv.rules[0].reason
+    vap = conv.objects[0]
+
+    def with_init(*containers):
+        p = pod()
+        if containers:
+            p["spec"]["initContainers"] = [{"name": n, "image": i} for n, i in containers]
+        return p
+
+    assert not denied(vap, review("CREATE", with_init()))  # no list: nothing to check
+    assert not denied(vap, review("CREATE", with_init(("a", "nginx:1"))))
+    assert denied(vap, review("CREATE", with_init(("a", "nginx:1"), ("b", "nginx:latest"))))
+    assert not denied(vap, review("CREATE", with_init(("skip-me", "nginx:latest"))))
+
+
+def test_nested_foreach():
+    rule = {
+        "name": "ports",
+        "match": {"any": [{"resources": {"kinds": ["Pod"], "operations": ["CREATE"]}}]},
+        "validate": {"foreach": [{"list": "request.object.spec.containers", "foreach": [{
+            "list": "element.ports",
+            "deny": {"conditions": {"any": [{"key": "{{ element.containerPort }}", "operator": "LessThan", "value": 1024}]}},
+        }]}]},
+    }
+    conv = convert_classic(policy([rule], annotations={"pod-policies.kyverno.io/autogen-controllers": "none"}))
+    assert conv.rules[0].status == "converted", conv.rules[0].reason
+    vap = conv.objects[0]
+    p = pod()
+    p["spec"]["containers"] = [{"name": "a", "image": "x", "ports": [{"containerPort": 8080}]}, {"name": "b", "image": "y"}]
+    assert not denied(vap, review("CREATE", p))
+    p["spec"]["containers"][1]["ports"] = [{"containerPort": 80}]
+    assert denied(vap, review("CREATE", p))
