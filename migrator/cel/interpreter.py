@@ -468,7 +468,7 @@ class Compiler:
         eq = R.cel_equal
         return lambda act: FALSE if eq(left(act), right(act)) else TRUE
 
-    def _relational(self, e: A.Call, test: Callable[[int], bool]) -> Fn:
+    def _relational(self, e: A.Call, test: Callable[[int], bool], int_op: Callable[[int, int], bool]) -> Fn:
         left, right = (self.compile(a) for a in e.args)
         op = e.function
         compare = R.compare
@@ -476,27 +476,26 @@ class Compiler:
         def rel(act: dict) -> Any:
             a = left(act)
             b = right(act)
-            if type(a) is _IntType and type(b) is _IntType:
-                c = (a > b) - (a < b)
-            else:
-                c = compare(a, b, op)
-                if c is None:
-                    return FALSE
+            if type(a) is _IntType and type(b) is _IntType:  # fast path; celtypes' own operators are Python-level
+                return TRUE if int_op(a, b) else FALSE
+            c = compare(a, b, op)
+            if c is None:
+                return FALSE
             return TRUE if test(c) else FALSE
 
         return rel
 
     def _op_lt(self, e: A.Call) -> Fn:
-        return self._relational(e, lambda c: c < 0)
+        return self._relational(e, lambda c: c < 0, int.__lt__)
 
     def _op_le(self, e: A.Call) -> Fn:
-        return self._relational(e, lambda c: c <= 0)
+        return self._relational(e, lambda c: c <= 0, int.__le__)
 
     def _op_gt(self, e: A.Call) -> Fn:
-        return self._relational(e, lambda c: c > 0)
+        return self._relational(e, lambda c: c > 0, int.__gt__)
 
     def _op_ge(self, e: A.Call) -> Fn:
-        return self._relational(e, lambda c: c >= 0)
+        return self._relational(e, lambda c: c >= 0, int.__ge__)
 
     def _binary(self, e: A.Call, f: Callable[[Any, Any], Any]) -> Fn:
         left, right = (self.compile(a) for a in e.args)
@@ -527,8 +526,10 @@ class Compiler:
         def index(act: dict) -> Any:
             c = container(act)
             k = key(act)
-            if type(c) is _ListType and type(k) is _IntType and 0 <= k < len(c):
-                return c[k]
+            if type(c) is _ListType and type(k) is _IntType:
+                i = int.__int__(k)
+                if 0 <= i < len(c):
+                    return c[i]
             return R.index(c, k)
 
         return index

@@ -130,6 +130,11 @@ def normalize(v: Any) -> Any:
 def cel_equal(a: Any, b: Any) -> bool:
     ka = kind(a)
     kb = kind(b)
+    if ka == kb:  # fast paths: celtypes' own __eq__ are Python-level and refuse some pairings
+        if ka == K_STRING:
+            return str.__eq__(a, b)
+        if ka == K_INT or ka == K_UINT or ka == K_BOOL:
+            return int.__eq__(a, b)
     if ka != kb:
         if ka in _NUMERIC and kb in _NUMERIC:
             if ka == K_DOUBLE or kb == K_DOUBLE:
