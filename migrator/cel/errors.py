@@ -24,6 +24,19 @@ class CompileError(Exception):
         self.column = column
         super().__init__(f"{line}:{column}: {message}" if line is not None else message)
 
+    def cel_go_text(self) -> str:
+        """The error as cel-go's Issues.String() prints it (what the API server reports):
+
+            ERROR: <input>:1:5: undeclared reference to 'x' (in container '')
+             | 1 + x
+             | ....^
+        """
+        if self.line is None or self.column is None:
+            return f"ERROR: <input>: {self.message}"
+        source_line = self.expr.split("\n")[self.line - 1] if self.expr else ""
+        return (f"ERROR: <input>:{self.line}:{self.column}: {self.message}\n | {source_line}\n"
+                f" | {'.' * (self.column - 1)}^")
+
 
 class EvaluationError(Exception):
     """The expression failed at run time (no such key, overflow, budget exceeded, ...)."""

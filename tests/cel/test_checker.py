@@ -121,3 +121,9 @@ def test_error_position_is_line_and_column():
     err = compile_error("true &&\n  math.abs(1) > 0")
     assert (err.line, err.column) == (2, 3)
     assert str(err).startswith("2:3: ")
+
+
+def test_cel_go_error_text():
+    # cel-go common/errors.go ToDisplayString: location, message, source line and a caret under the column
+    err = compile_error("1 + x")
+    assert err.cel_go_text() == "ERROR: <input>:1:5: undeclared reference to 'x' (in container '')\n | 1 + x\n | ....^"
