@@ -254,3 +254,32 @@ def test_nested_foreach():
     assert not denied(vap, review("CREATE", p))
     p["spec"]["containers"][1]["ports"] = [{"containerPort": 80}]
     assert denied(vap, review("CREATE", p))
+
+
+def test_context_variable_inlined_with_default():
+    rule = {
+        "name": "team",
+        "match": {"any": [{"resources": {"kinds": ["Pod"], "operations": ["CREATE"]}}]},
+        "context": [{"name": "team", "variable": {"jmesPath": "request.object.metadata.labels.team", "default": "none"}}],
+        "validate": {"deny": {"conditions": {"any": [{"key": "{{ team }}", "operator": "Equals", "value": "none"}]}}},
+    }
+    conv = convert_classic(policy([rule], annotations={"pod-policies.kyverno.io/autogen-controllers": "none"}))
+    assert conv.rules[0].status == "converted", conv.rules[0].reason
+    vap = conv.objects[0]
+    assert denied(vap, review("CREATE", pod()))
+    assert not denied(vap, review("CREATE", pod(labels={"team": "a"})))
+
+
+def test_context_variable_without_default_errors_on_null_like_kyverno():
+    rule = {
+        "name": "team",
+        "match": {"any": [{"resources": {"kinds": ["Pod"], "operations": ["CREATE"]}}]},
+        "context": [{"name": "team", "variable": {"jmesPath": "request.object.metadata.labels.team"}}],
+        "validate": {"deny": {"conditions": {"any": [{"key": "{{ team }}", "operator": "Equals", "value": "x"}]}}},
+    }
+    vap = convert_classic(policy([rule], annotations={"pod-policies.kyverno.io/autogen-controllers": "none"})).objects[0]
+    assert denied(vap, review("CREATE", pod(labels={"team": "x"})))
+    from migrator.cel import EvaluationError
+
+    with pytest.raises(EvaluationError):
+        denied(vap, review("CREATE", pod()))

@@ -52,25 +52,38 @@ def translate_context(rule: dict[str, Any], scope: Scope) -> Scope:
         var = entry.get("variable")
         if not isinstance(var, dict):
             raise Unsupported("context entry without a supported source")
-        if var.get("default") is not None:
-            raise Unsupported("context.variable with default")
+        name = str(entry["name"])
         inner = Scope(object=scope.object, old_object=scope.old_object, element=scope.element,
                       element_index=scope.element_index, outer=scope.outer, variables=variables)
-        if var.get("jmesPath") is not None and var.get("value") is None:
-            variables[str(entry["name"])] = expression_module("jmespath").jmespath_to_cel(str(var["jmesPath"]), inner)
-        elif var.get("value") is not None and var.get("jmesPath") is None:
+        has_path, has_value = var.get("jmesPath") is not None, var.get("value") is not None
+        if has_path and not has_value:
+            expr = expression_module("jmespath").jmespath_to_cel(str(var["jmesPath"]), inner)
+            if var.get("default") is not None:
+                if "{{" in json.dumps(var["default"]):
+                    raise Unsupported("context.variable default with embedded variables")
+                from migrator.translate.cel_literal import literal
+
+                # Kyverno (loaders/variable.go): the default replaces a null result
+                expr = f"(({expr}) != null ? ({expr}) : {literal(var['default'])})"
+            else:
+                # Kyverno: a variable that evaluates to nil is an error of the rule; so is it here
+                from migrator.translate.cel_literal import quote
+
+                expr = f"(({expr}) != null ? ({expr}) : {{}}[{quote(f'kyverno: context variable {name} evaluated to nil')}])"
+            variables[name] = expr
+        elif has_value and not has_path:
             value = var["value"]
             if "{{" in json.dumps(value):
                 if isinstance(value, str):
-                    variables[str(entry["name"])] = expression_module("jmespath").substitute(value, inner)
+                    variables[name] = expression_module("jmespath").substitute(value, inner)
                 else:
                     raise Unsupported("context.variable value with embedded variables")
             else:
                 from migrator.translate.cel_literal import literal
 
-                variables[str(entry["name"])] = literal(value)
+                variables[name] = literal(value)
         else:
-            raise Unsupported("context.variable with both value and jmesPath")
+            raise Unsupported("context.variable with both value and jmesPath" if has_path else "empty context.variable")
     return Scope(object=scope.object, old_object=scope.old_object, element=scope.element,
                  element_index=scope.element_index, outer=scope.outer, variables=variables)
 
