@@ -133,7 +133,14 @@ def convert_classic(policy: Any, mode: str = "keep") -> PolicyConversion:
         return conv
     parts: dict[str, list[_Part]] = {}
     order: list[str] = []
-    for rule, origin in compute_rules(spec, policy.annotations):
+    try:
+        computed = compute_rules(spec, policy.annotations)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        for rule in policy.rules:
+            conv.rules.append(RuleStatus(str(rule.get("name")), UNSUPPORTED,
+                                         f"malformed rule: auto-generation cannot be computed ({type(exc).__name__}: {exc})"))
+        return conv
+    for rule, origin in computed:
         source_rule = origin or str(rule.get("name"))
         if source_rule not in parts:
             parts[source_rule] = []
