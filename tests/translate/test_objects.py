@@ -142,3 +142,21 @@ def test_validating_policy_default_action_is_deny():
         {"apiGroups": ["apps"], "apiVersions": ["v1"], "resources": ["deployments"], "operations": ["CREATE"]}]},
         "validations": [{"expression": "true"}]}))
     assert [o["spec"].get("validationActions") for o in conv.objects if o["kind"].endswith("Binding")] == [["Deny"]]
+
+
+def test_namespaced_validating_policy_is_scoped_to_its_namespace():
+    obj = {"apiVersion": "policies.kyverno.io/v1beta1", "kind": "NamespacedValidatingPolicy",
+           "metadata": {"name": "nvp", "namespace": "team-a"},
+           "spec": {"matchConstraints": {"resourceRules": [{"apiGroups": ["apps"], "apiVersions": ["v1"],
+                                                            "resources": ["deployments"], "operations": ["CREATE"]}]},
+                    "validations": [{"expression": "object.spec.replicas < 3"}]}}
+    conv = convert_validating_policy(policy_from_document(Document("n.yaml", 0, 1, obj)))
+    assert conv.rules[0].status == "converted", conv.rules[0].reason
+    vap_obj = conv.objects[0]
+    assert vap_obj["metadata"]["name"] == "nvp-team-a"
+    cond = vap_obj["spec"]["matchConditions"][0]["expression"]
+    env = Environment({"request": "dyn"})
+    req = {"resource": {"group": "apps", "version": "v1", "resource": "deployments"}, "namespace": "team-a"}
+    assert env.compile(cond).evaluate({"request": to_cel(req)}) is True or bool(env.compile(cond).evaluate({"request": to_cel(req)}))
+    req["namespace"] = "team-b"
+    assert not bool(env.compile(cond).evaluate({"request": to_cel(req)}))

@@ -16,6 +16,8 @@ from typing import Any
 from migrator.translate.kyverno.actions import STAGED
 from migrator.translate.kyverno.cel_rule import copy_named, copy_validations
 from migrator.translate.kyverno.autogen import vpol_autogen
+from migrator.translate.cel_literal import quote
+from migrator.translate.kyverno.match import IS_NAMESPACE
 from migrator.translate.kyverno.scope import Unsupported
 from migrator.translate.model import CONVERTED, UNSUPPORTED, PolicyConversion, RuleStatus
 from migrator.translate.objects import binding_object, check_objects, object_name, policy_object
@@ -50,6 +52,15 @@ def _vap_spec(spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _scoped(vap_spec: dict[str, Any], namespace: str | None) -> dict[str, Any]:
+    """A NamespacedValidatingPolicy only sees namespaced objects of its own namespace."""
+    if namespace:
+        condition = {"name": "kyverno-policy-namespace",
+                     "expression": f'!{IS_NAMESPACE} && has(request.namespace) && request.namespace == {quote(namespace)}'}
+        vap_spec["matchConditions"] = [condition] + list(vap_spec.get("matchConditions") or [])
+    return vap_spec
+
+
 def _actions(spec: dict[str, Any], mode: str) -> list[str]:
     if mode != "keep":
         return list(STAGED[mode])
@@ -70,21 +81,22 @@ def convert_validating_policy(policy: Any, mode: str = "keep") -> PolicyConversi
             raise Unsupported(f"evaluation.mode {mode_name} (not Kubernetes admission)")
         if ((evaluation.get("admission") or {}).get("enabled")) is False:
             raise Unsupported("evaluation.admission.enabled: false (the policy is not applied at admission)")
-        if policy.kind == "NamespacedValidatingPolicy":
-            raise Unsupported("NamespacedValidatingPolicy (its namespace scoping is not modelled)")
         actions = _actions(spec, mode)
         annotations = {
             "migrator.kyverno.io/source": policy.ref,
-            "migrator.kyverno.io/policy": f"{policy.kind}/{policy.name}",
+            "migrator.kyverno.io/policy": f"{policy.kind}/{policy.namespace + '/' if policy.namespace else ''}{policy.name}",
         }
         objects: list[dict[str, Any]] = []
-        name = object_name(policy.name, None)
-        objects.append(policy_object(name, annotations, _vap_spec(spec)))
+        namespace = policy.namespace if policy.kind == "NamespacedValidatingPolicy" else None
+        if policy.kind == "NamespacedValidatingPolicy" and not namespace:
+            raise Unsupported("NamespacedValidatingPolicy without metadata.namespace")
+        name = object_name(policy.name, namespace)
+        objects.append(policy_object(name, annotations, _scoped(_vap_spec(spec), namespace)))
         objects.append(binding_object(name, name, actions, annotations))
         for config, kinds, generated in vpol_autogen(spec):
-            gen_name = object_name(policy.name, None, f"autogen-{config}")
+            gen_name = object_name(policy.name, namespace, f"autogen-{config}")
             gen_annotations = dict(annotations, **{"migrator.kyverno.io/autogen": ",".join(kinds)})
-            objects.append(policy_object(gen_name, gen_annotations, _vap_spec(generated)))
+            objects.append(policy_object(gen_name, gen_annotations, _scoped(_vap_spec(generated), namespace)))
             objects.append(binding_object(gen_name, gen_name, actions, gen_annotations))
         check_objects(objects)
     except Unsupported as exc:
