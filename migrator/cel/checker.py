@@ -588,3 +588,127 @@ def validate_homogeneous_literals(root: A.Expr, types: dict[int, CelType], mappi
                 visit(v, exempt)
 
     visit(root, False)
+
+
+_FORMAT_STRING_KINDS = {"list", "map", "int", "uint", "double", "bool", "string", "google.protobuf.Timestamp",
+                        "bytes", "google.protobuf.Duration", "type", "null_type"}
+_FORMAT_CLAUSES = {
+    "d": ({"int", "uint"}, "decimal clause can only be used on integers"),
+    "f": ({"double", "string"}, "fixed-point clause can only be used on doubles"),
+    "e": ({"double", "string"}, "scientific clause can only be used on doubles"),
+    "b": ({"int", "uint", "bool"}, "only integers and bools can be formatted as binary"),
+    "x": ({"int", "uint", "string", "bytes"}, "only integers, byte buffers, and strings can be formatted as hex"),
+    "X": ({"int", "uint", "string", "bytes"}, "only integers, byte buffers, and strings can be formatted as hex"),
+    "o": ({"int", "uint"}, "octal clause can only be used on integers"),
+}
+
+
+def validate_format_calls(root: A.Expr, types: dict[int, CelType], mappings: Optional[Subs] = None) -> None:
+    """cel-go ext/formatting.go stringFormatValidator (strings versions 1-3, which Kubernetes enables): a constant
+    format string applied to a list literal is checked at compile time, clause by clause, against the static
+    types of the list's elements; unknown clauses, missing and surplus arguments are compile errors too."""
+
+    def type_of(e: A.Expr) -> CelType:
+        t = types.get(id(e), T.DYN)
+        return mappings.substitute(t) if mappings is not None else t
+
+    def ok(e: A.Expr, kinds: set[str]) -> bool:
+        t = type_of(e)
+        return t.is_dyn or t.is_param or t.name in kinds
+
+    def string_ok(e: A.Expr) -> Optional[A.Expr]:
+        if not ok(e, _FORMAT_STRING_KINDS):
+            return e
+        if isinstance(e, A.CreateList):
+            for x in e.elements:
+                bad = string_ok(x)
+                if bad is not None:
+                    return bad
+        elif isinstance(e, A.CreateMap):
+            for entry in e.entries:
+                bad = string_ok(entry.key) or string_ok(entry.value)
+                if bad is not None:
+                    return bad
+        return None
+
+    def check(call: A.Call) -> None:
+        fmt = call.target.value  # type: ignore[union-attr]
+        args = call.args[0].elements  # type: ignore[attr-defined]
+        i = 0
+        arg_index = 0
+        requested = 0
+        while i < len(fmt):
+            if fmt[i] != "%":
+                i += 1
+                continue
+            if i + 1 < len(fmt) and fmt[i + 1] == "%":
+                i += 2
+                continue
+            requested += 1
+            if i + 1 >= len(fmt):
+                raise CheckError("unexpected end of string", call.pos)
+            if arg_index >= len(args):
+                raise CheckError(f"index {arg_index} out of range", call.pos)
+            j = i + 1
+            if fmt[j] == ".":
+                j += 1
+                start = j
+                while j < len(fmt) and fmt[j].isdigit() and fmt[j].isascii():
+                    j += 1
+                if j >= len(fmt):
+                    raise CheckError("could not parse formatting clause: error while parsing precision: could not "
+                                     "find end of precision specifier", call.pos)
+                if start == j:
+                    raise CheckError("could not parse formatting clause: error while parsing precision: error while "
+                                     "converting precision to integer: strconv.Atoi: parsing \"\": invalid syntax",
+                                     call.pos)
+            verb = fmt[j]
+            arg = args[arg_index]
+            if verb == "s":
+                bad = string_ok(arg)
+                if bad is not None:
+                    raise CheckError("error during formatting: string clause can only be used on strings, bools, "
+                                     "bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given "
+                                     f"{format_type(type_of(bad))}", bad.pos)
+            elif verb in _FORMAT_CLAUSES:
+                kinds, text = _FORMAT_CLAUSES[verb]
+                if not ok(arg, kinds):
+                    raise CheckError(f"error during formatting: {text}, was given {format_type(type_of(arg))}",
+                                     arg.pos)
+            else:
+                raise CheckError(f"could not parse formatting clause: unrecognized formatting clause \"{verb}\"",
+                                 call.pos)
+            i = j + 1
+            arg_index += 1
+        if len(args) > requested:
+            raise CheckError(f"too many arguments supplied to string.format (expected {requested}, got {len(args)})",
+                             call.pos)
+
+    def visit(e: Any) -> None:
+        if e is None:
+            return
+        if isinstance(e, A.Call):
+            if (e.function == "format" and e.target is not None and isinstance(e.target, A.Const)
+                    and e.target.kind == "string" and len(e.args) == 1 and isinstance(e.args[0], A.CreateList)):
+                check(e)
+            visit(e.target)
+            for a in e.args:
+                visit(a)
+        elif isinstance(e, A.CreateList):
+            for x in e.elements:
+                visit(x)
+        elif isinstance(e, A.CreateMap):
+            for entry in e.entries:
+                visit(entry.key)
+                visit(entry.value)
+        elif isinstance(e, A.Select):
+            visit(e.operand)
+        elif isinstance(e, A.Comprehension):
+            visit(e.iter_range)
+            visit(e.predicate)
+            visit(e.transform)
+        elif isinstance(e, A.CreateStruct):
+            for _n, v, _o in e.fields:
+                visit(v)
+
+    visit(root)

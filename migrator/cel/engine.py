@@ -14,7 +14,8 @@ from migrator.cel import ast as A
 from migrator.cel import runtime as R
 from migrator.cel import types as T
 from migrator.cel.checker import (
-    STANDARD, TYPE_IDENTS, Checker, CheckError, Decl, Subs, assignable, format_type, validate_homogeneous_literals,
+    STANDARD, TYPE_IDENTS, Checker, CheckError, Decl, Subs, assignable, format_type, validate_format_calls,
+    validate_homogeneous_literals,
 )
 from migrator.cel.errors import CompileError, EvaluationError
 from migrator.cel.interpreter import COST, Compiler, CostExceeded, node_count
@@ -239,6 +240,8 @@ class Environment:
         try:
             result = checker.check(tree)
             validate_homogeneous_literals(tree, checker.types, checker.mappings)
+            if ("format", True) in self.registry.functions:  # ext.Strings is loaded: its format validator too
+                validate_format_calls(tree, checker.types, checker.mappings)
         except CheckError as exc:
             raise CompileError(exc.message, expr, exc.pos) from None
         except RecursionError:

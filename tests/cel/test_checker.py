@@ -127,3 +127,21 @@ def test_cel_go_error_text():
     # cel-go common/errors.go ToDisplayString: location, message, source line and a caret under the column
     err = compile_error("1 + x")
     assert err.cel_go_text() == "ERROR: <input>:1:5: undeclared reference to 'x' (in container '')\n | 1 + x\n | ....^"
+
+
+@pytest.mark.parametrize(
+    "expr, fragment",
+    [
+        ("'%d'.format(['a'])", "decimal clause can only be used on integers, was given string"),
+        ("'%s %s'.format(['a'])", "index 1 out of range"),
+        ("'%s'.format(['a', 'b'])", "too many arguments supplied to string.format (expected 1, got 2)"),
+        ("'%z'.format([1])", 'unrecognized formatting clause "z"'),
+    ],
+)
+def test_constant_format_strings_checked_at_compile_time(expr, fragment):
+    # cel-go ext/formatting.go stringFormatValidator (ext.Strings versions 1-3; Kubernetes enables version 2)
+    assert fragment in compile_error(expr).message
+
+
+def test_format_with_dyn_arguments_is_left_to_run_time():
+    Environment({"x": "dyn"}).compile("'%d'.format([x])")
