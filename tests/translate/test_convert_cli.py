@@ -133,7 +133,7 @@ def test_action_override_and_stdout(tmp_path, policies):
     proc = run("convert", str(policies / "cel.yaml"), "--action", "warn", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     objs = list(yaml.safe_load_all(proc.stdout))
-    assert {tuple(o["spec"]["validationActions"]) for o in objs if o["kind"].endswith("Binding")} == {("Warn",)}
+    assert {tuple(o["spec"]["validationActions"]) for o in objs if o["kind"].endswith("Binding")} == {("Warn", "Audit")}
     report = json.loads(proc.stderr)
     assert report["policies"][0]["name"] == "no-host-network"
 

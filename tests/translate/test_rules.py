@@ -149,7 +149,7 @@ def test_cel_rule_with_params_and_preconditions():
     assert vap["spec"]["matchConditions"] == [{"name": "not-system", "expression": "object.metadata.namespace != 'kube-system'"}]
 
 
-@pytest.mark.parametrize("mode,actions", [("audit", ["Audit"]), ("warn", ["Warn"]), ("deny", ["Deny"])])
+@pytest.mark.parametrize("mode,actions", [("audit", ["Audit"]), ("warn", ["Warn", "Audit"]), ("deny", ["Deny"])])
 def test_staged_actions(mode, actions):
     rule = dict(PATTERN_RULE, match={"any": [{"resources": {"kinds": ["Pod"]}}]})
     conv = convert_classic(policy([rule], annotations={"pod-policies.kyverno.io/autogen-controllers": "none"}), mode)

@@ -5,7 +5,7 @@
 (`validate.failureActionOverrides`, else `spec.validationFailureActionOverrides`) by namespace become bindings with a
 namespaceSelector on `kubernetes.io/metadata.name` (the first override listing a namespace wins, as Kyverno iterates
 them in order), plus a default binding for the other namespaces.
---action audit|warn|deny: every binding gets [Audit] / [Warn] / [Deny] (a staged rollout).
+--action audit|warn|deny: every binding gets [Audit] / [Warn, Audit] / [Deny] (the rollout stages `migrator pr` uses).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from migrator.translate.kyverno.scope import Unsupported
 
 ACTION_MODES = ("keep", "audit", "warn", "deny")
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
-STAGED = {"audit": ["Audit"], "warn": ["Warn"], "deny": ["Deny"]}
+STAGED = {"audit": ["Audit"], "warn": ["Warn", "Audit"], "deny": ["Deny"]}
 
 
 @dataclass
