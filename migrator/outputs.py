@@ -22,6 +22,7 @@ def write_text_atomic(path: str | os.PathLike, text: str, *, force: bool = False
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, _mode_for(target))
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -30,6 +31,19 @@ def write_text_atomic(path: str | os.PathLike, text: str, *, force: bool = False
             pass
         raise
     return target
+
+
+def _mode_for(target: Path) -> int:
+    """The mode a plain `open(path, "w")` would give: the existing file's, else 0o666 less the umask.
+
+    (mkstemp creates files 0600, which would hide manifests from the rest of a team or a CI job.)
+    """
+    try:
+        return target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def check_writable(paths: list[Path], *, force: bool) -> None:
