@@ -311,10 +311,37 @@ def _parse(expr: str) -> dict:
         raise Unsupported(f"JMESPath {expr!r} does not parse: {str(exc).splitlines()[0]}") from None
 
 
+_NESTED = re.compile(r"'\{\{(?:[^{}])*\}\}'")
+
+
+def _inline_nested(expr: str, scope: Scope) -> tuple[str, Scope]:
+    """Kyverno substitutes inner `'{{ x }}'` first, as text inside a raw string literal; here the literal becomes a
+    variable bound to the inner value rendered as text."""
+    if "{{" not in expr:
+        return expr, scope
+    variables = dict(scope.variables)
+    counter = itertools.count()
+
+    def repl(m: re.Match) -> str:
+        inner = m.group(0)[3:-3].strip()
+        if inner.startswith("-"):
+            inner = inner[1:].strip()
+        name = f"\x00kyverno-nested-{next(counter)}\x00"
+        value = as_cel(translate(inner, scope))
+        variables[name] = f"[dyn({value})].map(jn, {to_text('jn')})[0]"
+        return "'" + name + "'"  # a raw-string placeholder, resolved when the literal is translated
+
+    text = _NESTED.sub(repl, expr)
+    if "{{" in text:
+        raise Unsupported("nested {{ }} variables outside a quoted raw string")
+    return text, replace(scope, variables=variables)
+
+
 def translate(expr: str, scope: Scope) -> Value:
     """The JMESPath value of `expr` as a Path, CEL expression or Seq."""
+    expr, scope = _inline_nested(expr.strip(), scope)
     ctx = _Ctx(scope)
-    return _tr(_parse(expr.strip()), ROOT, ctx)
+    return _tr(_parse(expr), ROOT, ctx)
 
 
 def jmespath_to_cel(expr: str, scope: Scope) -> str:
@@ -388,7 +415,10 @@ def _tr(node: dict, cur: Any, ctx: _Ctx) -> Value:
             raise Unsupported("`@` at the top level of a variable")
         return cur
     if t == "literal":
-        return literal(node["value"])
+        value = node["value"]
+        if isinstance(value, str) and value.startswith("\x00kyverno-nested-") and value in ctx.scope.variables:
+            return ctx.scope.variables[value]
+        return literal(value)
     if t == "index_expression":
         base = _tr(ch[0], cur, ctx)
         return _apply(ch[1], base, ctx)
@@ -402,6 +432,8 @@ def _tr(node: dict, cur: Any, ctx: _Ctx) -> Value:
         return _flatten(_tr(ch[0], cur, ctx), ctx)
     if t == "pipe":
         left = _tr(ch[0], cur, ctx)
+        if isinstance(left, Seq):
+            return _tr(ch[1], left, ctx)  # `@` is the projected list; functions iterate it without building it
         left_cel = as_cel(left)
         if _simple(left_cel) or isinstance(left, Path):
             return _tr(ch[1], left if isinstance(left, Path) else left_cel, ctx)
@@ -409,7 +441,13 @@ def _tr(node: dict, cur: Any, ctx: _Ctx) -> Value:
         inner = as_cel(_tr(ch[1], var, ctx))
         return f"[{left_cel}].map({var}, {inner})[0]"
     if t == "or_expression":
-        left = as_cel(_tr(ch[0], cur, ctx))
+        left_value = _tr(ch[0], cur, ctx)
+        if isinstance(left_value, Seq) and ch[1]["type"] == "literal" and ch[1]["value"] == []:
+            # a projection that is null or empty gives the default []: iterate it as a list that may be empty
+            src, var, filt = left_value.levels[0]
+            guarded = f"{paren(left_value.valid)} ? {paren(src)} : []" if left_value.valid != "true" else src
+            return replace(left_value, valid="true", levels=((f"({guarded})", var, filt),) + left_value.levels[1:])
+        left = as_cel(left_value)
         right = as_cel(_tr(ch[1], cur, ctx))
         if isinstance(left, StrExpr) and (isinstance(right, StrExpr) or (right.startswith('"') and _simple(right))):
             return StrExpr(ctx.let(left, lambda x: f"size({x}) > 0 ? {x} : {paren(right)}"))
@@ -528,9 +566,11 @@ def _flatten(value: Value, ctx: _Ctx) -> Seq:
         levels = value.levels[:-1] + ((last[0], last[1], and_(last[2], keep)),)
         item = paren(value.item)
         src = f"type({item}) == list ? {item} : [{item}]"
-        # the items of a projection are typically lists themselves (a[].b[]): a real flatten, never reduced
+        # the items of a projection are typically lists themselves (a[].b[]): a real flatten, never reduced;
+        # flattening the raw elements of a filtered list (a[?x][]) only splices elements, like `a[]`
+        raw = any(value.item == lv[1] for lv in value.levels)
         return Seq(valid=value.valid, levels=levels + ((src, var, "true"),), item=var, drop_null=False,
-                   aliases=value.aliases + ((var, value.item, "deep"),))
+                   aliases=value.aliases + ((var, value.item, True if raw else "deep"),))
     if isinstance(value, MultiList):
         # [a, b][]: concatenate the items, splicing the ones that are lists
         parts = []
@@ -570,19 +610,50 @@ def has_variables(text: Any) -> bool:
     return isinstance(text, str) and _VARIABLE.search(text) is not None
 
 
+def _variable_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each outermost `{{ ... }}` not escaped with a backslash; an inner `'{{ x }}'` (Kyverno
+    substitutes it first) stays inside its outer variable."""
+    spans = []
+    i = 0
+    while True:
+        start = text.find("{{", i)
+        if start < 0:
+            return spans
+        if start > 0 and text[start - 1] == "\\":
+            i = start + 2
+            continue
+        depth, j = 0, start
+        while j < len(text) - 1:
+            pair = text[j:j + 2]
+            if pair == "{{":
+                depth += 1
+                j += 2
+                continue
+            if pair == "}}":
+                depth -= 1
+                j += 2
+                if depth == 0:
+                    break
+                continue
+            j += 1
+        if depth != 0:
+            return spans
+        spans.append((start, j))
+        i = j
+
+
 def split_variables(text: str) -> list[tuple[str, str]]:
     """[(kind, text)] with kind "text" or "var" (the JMESPath inside one `{{ }}`), in order; `\\{{` stays text."""
     parts: list[tuple[str, str]] = []
     pos = 0
-    for m in _VARIABLE.finditer(text):
-        start = m.start(2)
+    for start, end in _variable_spans(text):
         if start > pos:
             parts.append(("text", text[pos:start]))
-        body = m.group(2)[2:-2].strip()
+        body = text[start + 2:end - 2].strip()
         if body.startswith("-"):
             body = body[1:].strip()
         parts.append(("var", body))
-        pos = m.end(2)
+        pos = end
     if pos < len(text):
         parts.append(("text", text[pos:]))
     return [(k, v.replace("\\{{", "{{") if k == "text" else v) for k, v in parts]
@@ -612,9 +683,7 @@ def _substitute_text(parts: list[tuple[str, str]], scope: Scope) -> str:
         if kind == "text":
             pieces.append(quote(value))
         else:
-            if "{{" in value:
-                raise Unsupported("nested {{ }} variables")
-            cel = as_cel(_tr(_parse(value), ROOT, ctx))
+            cel = as_cel(translate(value, scope))
             pieces.append(ctx.let(cel, to_text))
     if not pieces:
         return '""'

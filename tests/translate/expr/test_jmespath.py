@@ -128,3 +128,18 @@ def test_messages():
     assert evaluate(expr, {"spec": {"containers": [{"image": "nginx"}]}}) == "Image nginx is not allowed"
     msg, expr = message_to_cel("uses {{ images.containers }}", Scope())
     assert expr is None and msg == "uses {{ images.containers }}"
+
+
+def test_nested_variable_in_raw_string_and_defaults():
+    # ensure-readonly-hostpath style: the inner '{{element.name}}' is substituted first, as text
+    scope = Scope().in_foreach("el", "idx")
+    expr = jmespath_to_cel(
+        "request.object.spec.[containers, initContainers][].volumeMounts[?name == '{{element.name}}'][] | length(@)",
+        scope)
+    pod = {"spec": {"containers": [{"volumeMounts": [{"name": "h"}, {"name": "x"}]}],
+                    "initContainers": [{"volumeMounts": [{"name": "h", "readOnly": True}]}]}}
+    assert evaluate(expr, pod, el={"name": "h"}, idx=0) == 2
+    # length(x[].y[] || `[]`): a missing projection counts 0
+    expr = jmespath_to_cel("length(request.object.spec.containers[].livenessProbe.exec.command[] || `[]`)", Scope())
+    assert evaluate(expr, {"spec": {"containers": [{}]}}) == 0
+    assert evaluate(expr, {"spec": {"containers": [{"livenessProbe": {"exec": {"command": ["a", "b"]}}}]}}) == 2
