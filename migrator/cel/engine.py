@@ -189,6 +189,20 @@ OBJECT_TYPES: dict[str, dict[str, str]] = {
         "namespace": "string", "operation": "string", "userInfo": "kubernetes.UserInfo", "dryRun": "bool",
         "options": "dyn",
     },
+    # namespaceObject (compile.go BuildNamespaceType; managedFields, ownerReferences etc. are left out by design)
+    "kubernetes.Namespace": {"metadata": "kubernetes.NamespaceMetadata", "spec": "kubernetes.NamespaceSpec",
+                             "status": "kubernetes.NamespaceStatus"},
+    "kubernetes.NamespaceMetadata": {
+        "name": "string", "generateName": "string", "namespace": "string", "labels": "map(string, string)",
+        "annotations": "map(string, string)", "UID": "string", "creationTimestamp": "google.protobuf.Timestamp",
+        "deletionGracePeriodSeconds": "int", "deletionTimestamp": "google.protobuf.Timestamp", "generation": "int",
+        "resourceVersion": "string", "finalizers": "list(string)",
+    },
+    "kubernetes.NamespaceSpec": {"finalizers": "list(string)"},
+    "kubernetes.NamespaceStatus": {"conditions": "list(kubernetes.NamespaceCondition)", "phase": "string"},
+    "kubernetes.NamespaceCondition": {"status": "string", "type": "string",
+                                      "lastTransitionTime": "google.protobuf.Timestamp", "message": "string",
+                                      "reason": "string"},
 }
 
 
@@ -261,9 +275,9 @@ class Environment:
             if got not in {format_type(T.parse_type(w)) for w in wanted}:
                 reason = (f"must evaluate to {wanted[0]}" if len(wanted) == 1
                           else f"must evaluate to one of [{' '.join(wanted)}]")
-                raise CompileError(f"{reason} (found {got})", expr, 0)
+                raise CompileError(f"{reason} but got {got}", expr, 0)
         try:
-            fn = Compiler(checker.refs, self.registry).compile(tree)
+            fn = Compiler(checker.refs, self.registry, checker.types).compile(tree)
         except EvaluationError as exc:
             raise CompileError(str(exc), expr, tree.pos) from None
         except RecursionError:

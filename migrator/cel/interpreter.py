@@ -182,9 +182,10 @@ BUILTINS = _builtins()
 class Compiler:
     """Turns a checked AST into closures; `refs` come from the checker's name resolution."""
 
-    def __init__(self, refs: dict[int, tuple[str, Any]], registry: Any) -> None:
+    def __init__(self, refs: dict[int, tuple[str, Any]], registry: Any, types: dict[int, Any] | None = None) -> None:
         self.refs = refs
         self.registry = registry
+        self.types = types or {}
 
     def compile(self, e: A.Expr) -> Fn:
         return getattr(self, "_" + type(e).__name__)(e)
@@ -237,6 +238,15 @@ class Compiler:
                     return v
             return R.select(o, field)
 
+        declared = self.types.get(id(e))
+        if declared is not None and declared.name == "google.protobuf.Timestamp":
+            # A schema-typed timestamp field (e.g. namespaceObject.metadata.creationTimestamp) arrives from JSON as
+            # an RFC 3339 string; the API server's UnstructuredToVal converts `format: date-time` the same way.
+            def select_timestamp(act: dict) -> Any:
+                v = select(act)
+                return R.to_timestamp(v) if R.kind(v) == R.K_STRING else v
+
+            return select_timestamp
         return select
 
     def _type_ref(self, t: Any) -> Fn:

@@ -145,3 +145,18 @@ def test_constant_format_strings_checked_at_compile_time(expr, fragment):
 
 def test_format_with_dyn_arguments_is_left_to_run_time():
     Environment({"x": "dyn"}).compile("'%d'.format([x])")
+
+
+def test_typed_namespace_object():
+    # compile.go BuildNamespaceType: typed fields; date-time fields are timestamps (strings in JSON are converted)
+    from migrator.cel import to_cel, to_json
+
+    env = Environment({"namespaceObject": "kubernetes.Namespace"})
+    program = env.compile("namespaceObject.metadata.labels['team'] == 'a' && "
+                          "namespaceObject.metadata.creationTimestamp < timestamp('2024-01-01T00:00:00Z') && "
+                          "namespaceObject.status.phase == 'Active'")
+    ns = {"metadata": {"name": "x", "labels": {"team": "a"}, "creationTimestamp": "2023-05-01T10:00:00Z"},
+          "status": {"phase": "Active"}}
+    assert to_json(program.evaluate({"namespaceObject": to_cel(ns)}))[0] is True
+    with pytest.raises(CompileError, match="undefined field 'nope'"):
+        env.compile("namespaceObject.metadata.nope")
