@@ -7,7 +7,7 @@ stream results to the chosen output -> exit code from the summary.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, Any, Sequence
 
 from migrator.errors import MigratorError
@@ -23,7 +23,6 @@ class VerifyOptions:
     format: str = "table"
     jobs: int | None = None
     progress: bool = True  # shown only when stderr is a terminal
-    notes: list[str] = field(default_factory=list)
 
 
 def load_dispatcher(options: VerifyOptions, err: IO[str] | None = None) -> Any:
@@ -72,14 +71,14 @@ def verify(options: VerifyOptions, out: IO[str] | None = None, err: IO[str] | No
     """Run verify; returns the exit code (0 all agree, 1 some disagree, 2 a sample was bad input)."""
     out = out or sys.stdout
     err = err or sys.stderr
-    from migrator.sources.samples import iter_samples, sample_files
+    from migrator.sources.samples import iter_file_samples, sample_files
     from migrator.verify.output import make_output
     from migrator.verify.results import Summary
     from migrator.verify.runner import default_jobs, run
 
     dispatcher = load_dispatcher(options, err)
     files = sample_files(options.samples)
-    samples = (s for path, name in files for s in _file_samples(path, name))
+    samples = (s for path, name in files for s in iter_file_samples(path, name))
     summary = Summary()
     summary.add_policies([h.policy.name for h in dispatcher.hooks])
     output = make_output(options.format, out)
@@ -98,12 +97,6 @@ def verify(options: VerifyOptions, out: IO[str] | None = None, err: IO[str] | No
             progress.stop()
     output.close(summary)
     return summary.exit_code
-
-
-def _file_samples(path: str, name: str) -> Any:
-    from migrator.sources.samples import iter_file_samples
-
-    return iter_file_samples(path, name)
 
 
 class _Progress:
