@@ -1,8 +1,8 @@
 """Matching as k8s.io/apiserver does it: policy/matching/matching.go and webhook/predicates/{rules,namespace,object}.
 
 Expected results follow the Go sources (rules.go Matches, namespace/matcher.go, object/matcher.go) and their
-tests (e.g. rules_test.go: `pods/*` matches every pods subresource, `*/status` every status subresource,
-`*` alone matches no subresource).
+tests (rules_test.go TestResource: `r/*` matches r itself and every subresource of r, `*/proxy` only proxy
+subresources, `*` every resource but no subresource).
 """
 
 from __future__ import annotations
