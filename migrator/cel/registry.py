@@ -60,9 +60,12 @@ class Registry:
 
     def add(self, library: Library) -> None:
         self.libraries.append(library)
+        from migrator.cel import runtime
+
         for name, cls in library.types.items():
             self.types[name] = cls
             T.register_runtime_type(cls, name)
+            runtime.register_library_class(cls)  # never mistaken for a string/int even if it subclasses one
         for fname, validator in library.constant_validators.items():
             self.constant_validators.setdefault(fname, []).append(validator)
         for ov in library.overloads:

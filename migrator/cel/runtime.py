@@ -63,6 +63,11 @@ def kind(v: Any) -> int:
     return K_OTHER
 
 
+def register_library_class(cls: type) -> None:
+    """Values of a library type are opaque to the core operators (compared with their own __eq__/__lt__)."""
+    _KINDS[cls] = K_OTHER
+
+
 def err(message: str) -> EvaluationError:
     return EvaluationError(message)
 
