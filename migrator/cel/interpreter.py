@@ -636,12 +636,22 @@ def _restore(act: dict, name: str, saved: Any) -> None:
         act[name] = saved
 
 
+_StringType = celtypes.StringType
+
+
+def _as_string(x: Any) -> Any:
+    return str.__new__(_StringType, x) if type(x) is str else x
+
+
 def _pairs(r: Any, two: bool, kind: str) -> Any:
     k = R.kind(r)
     if k == R.K_LIST:
         return enumerate(r) if two else ((x, None) for x in r)
     if k == R.K_MAP:
-        return r.items() if two else ((x, None) for x in r)
+        # to_cel keeps JSON keys as plain str for fast lookups; iteration hands out StringType like every value
+        if two:
+            return ((_as_string(x), v) for x, v in r.items())
+        return ((_as_string(x), None) for x in r)
     raise EvaluationError(f"expression of type '{runtime_type_name(r)}' cannot be range of a comprehension")
 
 
