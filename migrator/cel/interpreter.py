@@ -30,6 +30,23 @@ _MISSING = object()
 TRUE, FALSE = R.TRUE, R.FALSE
 
 
+class MapBoolKey(celtypes.BoolType):
+    """A bool map key that does not collide with the int keys 1 and 0 (`{true: 'a', 1: 'b'}` has two entries
+    in CEL; Python's dict would merge them since True == 1)."""
+
+    def __new__(cls, value: Any) -> "MapBoolKey":
+        return int.__new__(cls, 1 if value else 0)
+
+    def __hash__(self) -> int:
+        return hash(("cel-bool-key", int(self)))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, celtypes.BoolType) and int(self) == int(other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+
 class CostExceeded(EvaluationError):
     pass
 
@@ -297,6 +314,8 @@ class Compiler:
                     v = v.value
                 if R.map_lookup(m, k)[0]:
                     raise EvaluationError(f"Failed with repeated key: {R.format_key(k)}")
+                if kk == R.K_BOOL:
+                    k = MapBoolKey(k)
                 dict.__setitem__(m, k, v)
             return m
 
@@ -640,7 +659,13 @@ _StringType = celtypes.StringType
 
 
 def _as_string(x: Any) -> Any:
-    return str.__new__(_StringType, x) if type(x) is str else x
+    """A map key as a CEL value: plain str keys (from to_cel) become StringType, bool keys plain BoolType."""
+    t = type(x)
+    if t is str:
+        return str.__new__(_StringType, x)
+    if t is MapBoolKey:
+        return TRUE if x else FALSE
+    return x
 
 
 def _pairs(r: Any, two: bool, kind: str) -> Any:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from migrator.cel import Environment, EvaluationError, to_cel
+from migrator.cel import Environment, EvaluationError, to_cel, to_json
 
 from celtest import evaluate, value
 
@@ -241,3 +241,17 @@ def test_nanosecond_precision():
     assert value("duration('1ns') > duration('0s') && timestamp('2020-01-01T00:00:00.000000001Z') > "
                  "timestamp('2020-01-01T00:00:00Z')") is True
     assert "timestamp overflow" in runtime_error("timestamp('9999-12-31T23:59:59.999999999Z') + duration('1ns')")
+
+
+def test_bool_and_int_map_keys_are_distinct():
+    # CEL map keys true and 1 are different keys (Python's dict alone would merge them); such a literal is only
+    # allowed where homogeneous-literal checks are exempt, e.g. inside format(), or built dynamically.
+    program = Environment({"m": "dyn"}).compile("dyn(m).size() == 2 && dyn(m)[true] == 'a' && dyn(m)[1] == 'b'")
+    from migrator.cel.interpreter import MapBoolKey
+    from celpy import celtypes
+
+    m = celtypes.MapType()
+    dict.__setitem__(m, MapBoolKey(True), celtypes.StringType("a"))
+    dict.__setitem__(m, celtypes.IntType(1), celtypes.StringType("b"))
+    assert to_json(program.evaluate({"m": m}))[0] is True
+    assert value("'%s'.format([{true: 1, 1: 2}]).size() > 0") is True
