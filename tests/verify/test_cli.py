@@ -223,3 +223,16 @@ def test_authorizer_rules_file(case, capsys):
     assert [v["policy"] for v in json.loads(out)["results"][0]["violations"]] == ["only-admins"]
     code, out, err = run(capsys, "--samples", case / "samples", "--policies", case / "policies", "--format", "json")
     assert code == 1  # allow-all by default: nothing denies the request the webhook denied
+
+
+def test_namespaces_file_must_hold_namespaces(case, capsys):
+    (case / "ns.yaml").write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}))
+    write(case / "samples" / "a.json", review("a", "nginx:1"))
+    code, _, err = run(capsys, "--samples", case / "samples", "--policies", case / "policies", "--namespaces", case / "ns.yaml")
+    assert code == 2 and "ns.yaml" in err and "expected a Namespace, got ConfigMap" in err
+
+
+def test_missing_params_file(case, capsys):
+    write(case / "samples" / "a.json", review("a", "nginx:1"))
+    code, _, err = run(capsys, "--samples", case / "samples", "--policies", case / "policies", "--params", case / "nope.yaml")
+    assert code == 2 and "nope.yaml: no such file or directory" in err
