@@ -303,3 +303,12 @@ def test_validation_failure_annotation_is_go_json(vap):
     disp = deny_latest(vap, actions=("Audit",), validations=[{"expression": "false", "message": "size < 5 & café"}])
     value = disp.dispatch(vap.request(vap.pod())).audit_annotations["validation.policy.admission.k8s.io/validation_failure"]
     assert '"message":"size \\u003c 5 \\u0026 café"' in value
+
+
+@pytest.mark.parametrize("failure_policy, allowed", [("Fail", False), ("Ignore", True)])
+def test_runaway_expression_is_an_evaluation_error(vap, failure_policy, allowed):
+    ten = "[1,2,3,4,5,6,7,8,9,10]"
+    expr = f"{ten}.all(a, {ten}.all(b, {ten}.all(c, {ten}.all(d, {ten}.all(e, {ten}.all(f, true))))))"
+    d = deny_latest(vap, failurePolicy=failure_policy, validations=[{"expression": expr}]).dispatch(vap.request(vap.pod()))
+    assert d.allowed is allowed
+    assert "resulted in error: operation cancelled: actual cost limit exceeded" in d.errors[0]
