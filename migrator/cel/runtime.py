@@ -512,9 +512,10 @@ def select(operand: Any, field: str) -> Any:
         getter = getattr(operand, "cel_select", None)
         if getter is not None:
             return getter(field)
-    if k == K_NULL:
-        raise EvaluationError(f"no such key: {field}")
-    raise EvaluationError(f"type '{runtime_type_name(operand)}' does not support field selection")
+    if k == K_LIST:
+        raise EvaluationError(f"unsupported index type 'string' in list")
+    # cel-go interpreter/attributes.go refQualify: anything else (null, primitives) is a missing key
+    raise EvaluationError(f"no such key: {field}")
 
 
 def has_field(operand: Any, field: str, select_missing: bool = False) -> tuple[bool, Any]:
@@ -533,9 +534,11 @@ def has_field(operand: Any, field: str, select_missing: bool = False) -> tuple[b
         if not operand.present:
             return False, None
         return has_field(operand.value, field)
-    if select_missing and k == K_NULL:
-        return False, None
-    raise EvaluationError(f"invalid type for field selection: {runtime_type_name(operand)}")
+    if k == K_LIST:  # refQualify: a list indexed by a field name is an error even in a presence test
+        raise EvaluationError("unsupported index type 'string' in list")
+    # refQualify default case: a presence test on null or a primitive is false (Kubernetes does not enable
+    # cel.EnableErrorOnBadPresenceTest)
+    return False, None
 
 
 def opt_select(operand: Any, field: str) -> Any:

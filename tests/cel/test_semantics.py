@@ -255,3 +255,12 @@ def test_bool_and_int_map_keys_are_distinct():
     dict.__setitem__(m, celtypes.IntType(1), celtypes.StringType("b"))
     assert to_json(program.evaluate({"m": m}))[0] is True
     assert value("'%s'.format([{true: 1, 1: 2}]).size() > 0") is True
+
+
+def test_presence_test_on_null_or_primitive_is_false():
+    # cel-go interpreter/attributes.go refQualify: without EnableErrorOnBadPresenceTest (Kubernetes leaves it
+    # off) has() on null or a primitive is false; selecting from them is "no such key"
+    assert value("has(x.a.b)", x={"a": None}) is False
+    assert value("has(x.a.b)", x={"a": 1}) is False
+    assert runtime_error("x.a.b", x={"a": None}) == "no such key: b"
+    runtime_error("has(x.a.b)", x={"a": [1]})  # a list indexed by a field name stays an error
