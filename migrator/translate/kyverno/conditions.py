@@ -386,14 +386,20 @@ class _Items:
         self.op = op
         self.names = names
 
+    def _bound(self, item: str, pred: Callable[[Operand], str]) -> str:
+        """pred over fmt.Sprint(item), the rendering evaluated once."""
+        text = _sprint_operand(Operand(static=False, expr=item)).cel
+        var = self.names.fresh()
+        return f"[{text}].exists({var}, {pred(Operand(static=False, expr=var, kind='string'))})"
+
     def exists(self, pred: Callable[[Operand], str]) -> str:
         op = self.op
         if op.static:
             return or_(*[pred(_sprint_operand(Operand(static=True, value=x))) for x in op.value])
         if op.seq is not None:
-            return jp.seq_exists(op.seq, lambda item: pred(_sprint_operand(Operand(static=False, expr=item))))
+            return jp.seq_exists(op.seq, lambda item: self._bound(item, pred))
         var = self.names.fresh()
-        return f"{paren(op.cel)}.exists({var}, {pred(_sprint_operand(Operand(static=False, expr=var)))})"
+        return f"{paren(op.cel)}.exists({var}, {self._bound(var, pred)})"
 
     def all(self, pred: Callable[[Operand], str]) -> str:
         return not_(self.exists(lambda x: not_(pred(x))))
@@ -588,6 +594,8 @@ def _set_in_value(keys: _Items, v: Operand, names: _Names, mode: str) -> str:
         return over_values(items)
     if v.static:
         return "false"
+    if v.seq is not None:
+        return and_(v.seq.valid, over_values(_Items(v, names)))
     # dynamic value: list (the common case) or a scalar
     x = v.cel
     list_case = over_values(_Items(Operand(static=False, expr=x, kind="list"), names))

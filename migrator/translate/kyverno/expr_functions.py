@@ -132,6 +132,8 @@ def _not_null(name, args, ctx):
 
 def _to_array(name, args, ctx):
     _arity(name, args, 1)
+    if isinstance(args[0], Seq):
+        return args[0]  # a projection is already an array (or null, which to_array wraps: kept as the Seq's null)
     x = as_cel(args[0])
     return ctx.let(x, lambda v: f"type({v}) == list ? dyn({v}) : dyn([{v}])")
 

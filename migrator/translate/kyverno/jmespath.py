@@ -495,7 +495,17 @@ def _apply(node: dict, value: Value, ctx: _Ctx) -> Value:
         return _index(value, node["value"])
     if isinstance(value, Seq):
         value = materialize(value)
-    return _tr(node, value, ctx)
+    if node["type"] in ("multi_select_list", "multi_select_dict"):
+        return _tr(node, value, ctx)  # these test the current node for null themselves
+    cel = as_cel(value)
+    if cel == "null":
+        return "null"
+    # a subexpression stops at null (jmespath evaluates nothing on the right of a null left side)
+    var = ctx.fresh()
+    inner = _tr(node, Path(var), ctx)
+    if isinstance(inner, Seq):
+        inner = materialize(inner)
+    return f"[dyn({cel})].map({var}, type({var}) == null_type ? dyn(null) : dyn({as_cel(inner)}))[0]"
 
 
 def _field(value: Value, name: str) -> Value:

@@ -300,6 +300,15 @@ def _float_text_match(v: str, operand: str) -> str:
         return "false"
     if not literal_chars <= _FLOAT_TEXT_CHARS:
         return "false"
+    if operand.startswith("*") and operand.endswith("*") and len(operand.strip("*")) == 1:
+        # `*c*` on strconv.FormatFloat(v, 'E', -1, 64): "E" always, "+"/"-" from the exponent's and value's sign
+        c = operand.strip("*")
+        if c == "E":
+            return "true"
+        if c == "+":
+            return f"{paren(v)} == 0.0 || {paren(v)} >= 1.0 || {paren(v)} <= -1.0"
+        if c == "-":
+            return f"{paren(v)} < 0.0 || ({paren(v)} != 0.0 && {paren(v)} > -1.0 && {paren(v)} < 1.0)"
     if not literal_chars:
         n = operand.count("?")
         if "*" in operand and n <= 5:

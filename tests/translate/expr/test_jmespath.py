@@ -143,3 +143,9 @@ def test_nested_variable_in_raw_string_and_defaults():
     expr = jmespath_to_cel("length(request.object.spec.containers[].livenessProbe.exec.command[] || `[]`)", Scope())
     assert evaluate(expr, {"spec": {"containers": [{}]}}) == 0
     assert evaluate(expr, {"spec": {"containers": [{"livenessProbe": {"exec": {"command": ["a", "b"]}}}]}}) == 2
+
+
+def test_function_after_a_null_subexpression_is_null():
+    # nginx-ingress restrict-annotations: annotations.values(@) on a resource without annotations is null
+    assert cel_value("request.object.metadata.annotations.values(@)", {"metadata": {}}) is None
+    assert cel_value("request.object.metadata.labels.keys(@)", {"metadata": {"labels": {"a": "b"}}}) == ["a"]
