@@ -503,7 +503,10 @@ def load_policy_set(paths: Iterable[str]) -> PolicySet:
             seen_bindings[binding.name] = binding
             result.bindings.append(binding)
         else:
-            label = f"{obj.get('apiVersion')}/{obj.get('kind')}" if isinstance(obj, dict) else type(obj).__name__
+            if isinstance(obj, dict) and obj.get("kind"):
+                label = f"{obj.get('apiVersion')}/{obj['kind']}" if obj.get("apiVersion") else str(obj["kind"])
+            else:
+                label = "documents without a kind"
             result.skipped[label] = result.skipped.get(label, 0) + 1
     for binding in result.bindings:
         if binding.policy_name not in result.policies:
