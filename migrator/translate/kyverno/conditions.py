@@ -12,9 +12,7 @@ A side without `{{ }}` is static: its type checks fold away at translation time,
 from __future__ import annotations
 
 import json
-import math
 import re
-from fractions import Fraction
 from typing import Any, Callable
 
 from migrator.translate.cel_literal import literal, quote
@@ -25,7 +23,6 @@ from migrator.translate.kyverno.expr_values import (
     cond,
     const,
     glob_cel,
-    glob_regex,
     has_wildcard,
     not_,
     or_,
@@ -464,9 +461,6 @@ def _in_range(v: Operand) -> bool:
 def _range_check(key: Operand, pattern: str) -> str:
     from migrator.translate.kyverno.pattern import leaf_cel
 
-    if key.static:
-        from migrator.translate.kyverno.pattern import string_value_cel  # noqa: F401
-
     return leaf_cel(f"dyn({key.cel})", pattern)
 
 
@@ -751,6 +745,3 @@ def conditions_to_cel(conditions: Any, scope: Scope) -> str:
     all_part = and_(*[condition_to_cel(c, scope, names) for c in (conditions.get("all") or [])])
     return str(and_(any_part, all_part))
 
-
-# keep imported helpers referenced (used by callers through this module)
-_ = (math, Fraction, glob_regex, has_wildcard)

@@ -7,18 +7,14 @@ an argument of the wrong type is an error in JMESPath (the Kyverno rule errors);
 
 from __future__ import annotations
 
-from migrator.translate.cel_literal import quote
 from migrator.translate.kyverno.expr_values import paren
 from migrator.translate.kyverno.jmespath import (
     BoolExpr,
-    Path,
     Seq,
     as_cel,
-    is_number,
     seq_exists,
     seq_size,
     to_text,
-    truthy,
 )
 from migrator.translate.kyverno.scope import Unsupported
 
@@ -175,6 +171,3 @@ _FUNCTIONS = {
     "type": _type,
     "abs": _abs,
 }
-
-# silence unused-import linters for helpers used by callers of this module
-_ = (Path, quote, is_number, truthy)
