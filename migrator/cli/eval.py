@@ -16,13 +16,14 @@ import typer
 
 from migrator.cli.app import app
 
-# The variables of a ValidatingAdmissionPolicy expression and the option that supplies each.
+# The variables of a ValidatingAdmissionPolicy expression, typed as the API server declares them
+# (pkg/admission/plugin/cel/compile.go createEnvForOpts); --batch declares every var dyn instead (scorer contract).
 VAP_VARIABLES = {
     "object": "dyn",
     "oldObject": "dyn",
-    "request": "dyn",
+    "request": "kubernetes.AdmissionRequest",
     "params": "dyn",
-    "namespaceObject": "dyn",
+    "namespaceObject": "kubernetes.Namespace",
 }
 
 

@@ -91,3 +91,9 @@ def test_authorizer_option(tmp_path):
     expr = "authorizer.requestResource.check('delete').allowed()"
     assert run("eval", expr, "--request", str(review)).stdout.strip() == "true"  # allow-all by default
     assert run("eval", expr, "--request", str(review), "--authorizer", str(rules)).stdout.strip() == "false"
+
+
+def test_single_mode_types_request_like_the_api_server():
+    # compile.go: request is kubernetes.AdmissionRequest, which has no `uid` field
+    result = run("eval", "request.uid")
+    assert result.returncode == 2 and "undefined field 'uid'" in result.stderr
