@@ -160,3 +160,13 @@ def test_namespaced_validating_policy_is_scoped_to_its_namespace():
     assert env.compile(cond).evaluate({"request": to_cel(req)}) is True or bool(env.compile(cond).evaluate({"request": to_cel(req)}))
     req["namespace"] = "team-b"
     assert not bool(env.compile(cond).evaluate({"request": to_cel(req)}))
+
+
+def test_message_expression_that_does_not_compile_is_dropped_not_the_rule():
+    conv = convert_validating_policy(vpol({
+        "matchConstraints": {"resourceRules": [{"apiGroups": ["apps"], "apiVersions": ["v1"], "resources": ["deployments"],
+                                                "operations": ["CREATE"]}]},
+        "validations": [{"expression": "object.spec.replicas < 3", "message": "too many",
+                         "messageExpression": "no_such_function(object)"}]}))
+    assert conv.rules[0].status == "converted", conv.rules[0].reason
+    assert conv.objects[0]["spec"]["validations"][0] == {"expression": "object.spec.replicas < 3", "message": "too many"}

@@ -46,26 +46,19 @@ def rule_kind_of(rule: dict[str, Any]) -> str:
 
 
 def _message(validate: dict[str, Any], rule_name: str, scope: Scope) -> dict[str, str]:
+    """message (always: the static text, or the text as written when it has variables) and, when the message
+    translator can express its variables, a messageExpression. Messages never change the decision, so a message
+    that does not translate keeps its text instead of making the rule unsupported."""
     text = validate.get("message")
     if not text:
         return {"message": f"validation error: rule {rule_name} failed"}
     try:
         message, message_expression = expression_module("message").message_to_cel(str(text), scope)
-        if message_expression:
-            from migrator.translate.objects import compiles
-
-            if not compiles(message_expression):
-                raise Unsupported("messageExpression does not compile")
     except Unsupported:
-        # the message does not change the decision: keep the text as written
         return {"message": str(text)}
-    out = {}
-    if message:
-        out["message"] = message
+    out = {"message": message or str(text)}
     if message_expression:
         out["messageExpression"] = message_expression
-    if not out:
-        out["message"] = f"validation error: rule {rule_name} failed"
     return out
 
 
