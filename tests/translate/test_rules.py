@@ -283,3 +283,17 @@ def test_context_variable_without_default_errors_on_null_like_kyverno():
 
     with pytest.raises(EvaluationError):
         denied(vap, review("CREATE", pod()))
+
+
+def test_webhook_match_conditions_guard_every_generated_policy():
+    rule = dict(PATTERN_RULE, match={"any": [{"resources": {"kinds": ["Pod"]}}]})
+    pol = policy([rule], webhookConfiguration={"matchConditions": [
+        {"name": "only-labelled", "expression": "has(object.metadata.labels) && 'check' in object.metadata.labels"}]})
+    conv = convert_classic(pol)
+    assert conv.rules[0].status == "converted", conv.rules[0].reason
+    vaps = [o for o in conv.objects if o["kind"] == "ValidatingAdmissionPolicy"]
+    assert len(vaps) == 3
+    for vap in vaps:
+        assert vap["spec"]["matchConditions"][0]["name"] == "only-labelled"
+    assert not denied(vaps[0], review("CREATE", pod()))
+    assert denied(vaps[0], review("CREATE", pod(labels={"check": "1"})))

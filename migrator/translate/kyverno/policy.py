@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 from migrator.translate.kyverno.actions import plan_bindings, rule_action
 from migrator.translate.kyverno.autogen import compute_rules
+from migrator.translate.kyverno.cel_rule import copy_named
 from migrator.translate.kyverno.kinds import is_namespaced
 from migrator.translate.kyverno.match import RESOURCE, translate_match
 from migrator.translate.kyverno.rules import translate_rule
@@ -64,7 +65,10 @@ def _rule_objects(policy: Any, rule: dict[str, Any], mode: str, source_rule: str
         }
         if pieces.param_kind:
             vap_spec["paramKind"] = pieces.param_kind
-        conditions = match.conditions + pieces.match_conditions
+        conditions = _webhook_conditions(spec) + match.conditions + pieces.match_conditions
+        names = [c["name"] for c in conditions]
+        if len(set(names)) != len(names):
+            raise Unsupported(f"duplicate matchCondition names {sorted(n for n in set(names) if names.count(n) > 1)}")
         if conditions:
             vap_spec["matchConditions"] = conditions
         if pieces.variables:
@@ -84,6 +88,15 @@ def _rule_objects(policy: Any, rule: dict[str, Any], mode: str, source_rule: str
         # a construct the translators did not foresee: report it rather than abort the whole run
         part.unsupported = f"translation failed ({type(exc).__name__}: {exc})"
     return part
+
+
+def _webhook_conditions(spec: dict[str, Any]) -> list[dict[str, str]]:
+    """spec.webhookConfiguration.matchConditions: Kyverno gives such a policy its own webhook with these conditions,
+    so requests that fail them never reach any of its rules (auto-generated ones included)."""
+    config = spec.get("webhookConfiguration")
+    if not isinstance(config, dict) or not config.get("matchConditions"):
+        return []
+    return copy_named(config["matchConditions"], "spec.webhookConfiguration.matchConditions", "expression")
 
 
 def _failure_policy(spec: dict[str, Any], validate: dict[str, Any]) -> str:
