@@ -297,3 +297,20 @@ def test_webhook_match_conditions_guard_every_generated_policy():
         assert vap["spec"]["matchConditions"][0]["name"] == "only-labelled"
     assert not denied(vaps[0], review("CREATE", pod()))
     assert denied(vaps[0], review("CREATE", pod(labels={"check": "1"})))
+
+
+def test_cel_rule_with_jmespath_preconditions_and_context():
+    rule = {
+        "name": "c",
+        "match": {"any": [{"resources": {"kinds": ["Pod"], "operations": ["CREATE"]}}]},
+        "context": [{"name": "team", "variable": {"jmesPath": "request.object.metadata.labels.team", "default": ""}}],
+        "preconditions": {"all": [{"key": "{{ team }}", "operator": "Equals", "value": "a"}]},
+        "validate": {"cel": {"expressions": [{"expression": "has(object.spec.priorityClassName)", "message": "need"}]}},
+    }
+    conv = convert_classic(policy([rule], annotations={"pod-policies.kyverno.io/autogen-controllers": "none"}))
+    assert conv.rules[0].status == "converted", conv.rules[0].reason
+    vap = conv.objects[0]
+    assert [c["name"] for c in vap["spec"]["matchConditions"]] == ["kyverno-preconditions"]
+    assert denied(vap, review("CREATE", pod(labels={"team": "a"})))
+    assert not denied(vap, review("CREATE", pod(labels={"team": "b"})))
+    assert not denied(vap, review("CREATE", pod(labels={"team": "a"}, priority="x")))

@@ -87,34 +87,25 @@ def translate_rule(rule: dict[str, Any], kinds: set[str], old_object_guard: bool
     validate = rule["validate"]
     name = str(rule.get("name"))
     pieces = RulePieces()
-    if validate.get("cel") is not None:
-        if rule.get("context"):
-            raise Unsupported("context entries on a validate.cel rule")
-        if rule.get("preconditions"):
-            raise Unsupported("JMESPath preconditions on a validate.cel rule")
-        cel = translate_cel_rule(rule)
-        pieces.validations = cel["validations"]
-        pieces.variables = cel["variables"]
-        pieces.audit_annotations = cel["auditAnnotations"]
-        pieces.match_conditions = cel["matchConditions"]
-        pieces.param_kind = cel.get("paramKind")
-        pieces.param_ref = cel.get("paramRef")
-        return pieces
-    if rule.get("celPreconditions"):
-        raise Unsupported("celPreconditions on a non-CEL rule")
-    if validate.get("manifests") is not None and not any(
-            validate.get(k) is not None for k in ("deny", "pattern", "anyPattern", "foreach", "podSecurity")):
+    if validate.get("manifests") is not None:
         raise Unsupported("validate.manifests (signed manifest verification)")
+    if rule.get("celPreconditions") and validate.get("cel") is None:
+        raise Unsupported("celPreconditions on a non-CEL rule (Kyverno rejects such a policy)")
+    # The engine loads the context and checks preconditions before any handler (engine.go invokeRuleHandler).
     scope = translate_context(rule, base_scope())
+    pieces.match_conditions.extend(_context_errors(rule, scope))
     if rule.get("preconditions"):
         pre = expression_module("conditions").conditions_to_cel(rule["preconditions"], scope)
         pieces.match_conditions.append({"name": "kyverno-preconditions", "expression": pre})
-    message = _message(validate, name, scope)
-    if validate.get("podSecurity") is not None and not any(
-            validate.get(k) is not None for k in ("deny", "pattern", "anyPattern", "foreach")):
+    # handler order (engine/validation.go): manifests, podSecurity, cel, then deny/pattern/anyPattern/foreach
+    if validate.get("podSecurity") is not None:
         pss = validate["podSecurity"]
         if not isinstance(pss, dict):
             raise Unsupported("podSecurity is not a mapping")
+        if str(pss.get("level")) == "privileged":
+            # the privileged profile allows everything: the rule always passes
+            pieces.validations.append({"expression": "true", "message": "privileged profile"})
+            return pieces
         spec_path, meta_path = _pod_paths(kinds)
         checks = expression_module("podsecurity").pod_security_checks(
             pss.get("level"), pss.get("version") or "latest", pss.get("exclude") or [], spec_path, meta_path)
@@ -123,11 +114,34 @@ def translate_rule(rule: dict[str, Any], kinds: set[str], old_object_guard: bool
         if not pieces.validations:
             raise Unsupported("podSecurity produced no checks")
         return pieces
+    if validate.get("cel") is not None:
+        cel = translate_cel_rule(rule)
+        pieces.validations = cel["validations"]
+        pieces.variables = cel["variables"]
+        pieces.audit_annotations = cel["auditAnnotations"]
+        pieces.match_conditions.extend(cel["matchConditions"])
+        pieces.param_kind = cel.get("paramKind")
+        pieces.param_ref = cel.get("paramRef")
+        return pieces
+    message = _message(validate, name, scope)
     passes = _validation_cel(validate, scope)
     if old_object_guard:
         passes = _with_old_object_guard(rule, validate, passes)
     pieces.validations.append({"expression": passes, **message})
     return pieces
+
+
+def _context_errors(rule: dict[str, Any], scope: Scope) -> list[dict[str, str]]:
+    """Kyverno fails the rule when a context variable without default evaluates to null, whether or not anything
+    reads it; a matchCondition that evaluates every such variable raises the same error here."""
+    names = [str(e["name"]) for e in rule.get("context") or []
+             if isinstance(e, dict) and isinstance(e.get("variable"), dict)
+             and e["variable"].get("jmesPath") is not None and e["variable"].get("default") is None
+             and e["variable"].get("value") is None]
+    if not names:
+        return []
+    loaded = ", ".join(f"dyn({scope.variables[n]})" for n in names if n in scope.variables)
+    return [{"name": "kyverno-context", "expression": f"size([{loaded}]) >= 0"}] if loaded else []
 
 
 def _validation_cel(validate: dict[str, Any], scope: Scope) -> str:
