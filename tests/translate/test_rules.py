@@ -314,3 +314,25 @@ def test_cel_rule_with_jmespath_preconditions_and_context():
     assert denied(vap, review("CREATE", pod(labels={"team": "a"})))
     assert not denied(vap, review("CREATE", pod(labels={"team": "b"})))
     assert not denied(vap, review("CREATE", pod(labels={"team": "a"}, priority="x")))
+
+
+def test_foreach_element_index_uses_two_variable_comprehension():
+    rule = {
+        "name": "first-container-named-app",
+        "match": {"any": [{"resources": {"kinds": ["Pod"], "operations": ["CREATE"]}}]},
+        "validate": {"foreach": [{
+            "list": "request.object.spec.containers",
+            "deny": {"conditions": {"all": [
+                {"key": "{{ elementIndex }}", "operator": "Equals", "value": 0},
+                {"key": "{{ element.name }}", "operator": "NotEquals", "value": "app"}]}},
+        }]},
+    }
+    conv = convert_classic(policy([rule], annotations={"pod-policies.kyverno.io/autogen-controllers": "none"}))
+    if conv.rules[0].status != "converted":
+        pytest.skip(f"elementIndex not translated by the conditions translator: {conv.rules[0].reason}")
+    vap = conv.objects[0]
+    p = pod()
+    p["spec"]["containers"] = [{"name": "app", "image": "x"}, {"name": "side", "image": "y"}]
+    assert not denied(vap, review("CREATE", p))
+    p["spec"]["containers"] = [{"name": "side", "image": "y"}, {"name": "app", "image": "x"}]
+    assert denied(vap, review("CREATE", p))

@@ -5,11 +5,13 @@ Kyverno (pkg/engine/handlers/validation/validate_resource.go, pkg/engine/utils/f
 - null elements are skipped; an element whose preconditions do not hold is skipped;
 - pattern/anyPattern apply to the element when it is a map (elementScope defaults to true for maps, false otherwise,
   where the pattern applies to the whole resource); deny conditions see `element`;
+- `elementIndex` makes the comprehension a two-variable one (`all(i, e, ...)`, Kubernetes 1.32+);
 - the rule fails when any element of any entry fails.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from migrator.translate.kyverno.context import translate_context
@@ -39,17 +41,17 @@ def foreach_to_cel(entries: Any, scope: Scope, expr: ExprModule, depth: int = 0)
         elem, index = _element_names(scope)
         inner = translate_context(fe, scope.in_foreach(elem, index))
         body = _element_body(fe, elem, inner, expr, depth)
-        if index in body:
-            raise Unsupported("foreach elementIndex (needs a two-variable comprehension)")
         guard = []
         if fe.get("preconditions"):
             pre = expr("conditions").conditions_to_cel(fe["preconditions"], inner)
-            if index in pre:
-                raise Unsupported("foreach elementIndex (needs a two-variable comprehension)")
             guard.append(f"!({pre})")
         element_ok = " || ".join([f"{elem} == null"] + guard + [f"({body})"])
         items = f"(type({list_expr}) == list ? {list_expr} : [{list_expr}])"
-        parts.append(f"{items}.all({elem}, {element_ok})")
+        if re.search(rf"\b{index}\b", element_ok):
+            # elementIndex: a two-variable comprehension (Kubernetes 1.32+)
+            parts.append(f"{items}.all({index}, {elem}, {element_ok})")
+        else:
+            parts.append(f"{items}.all({elem}, {element_ok})")
     return parts[0] if len(parts) == 1 else " && ".join(f"({p})" for p in parts)
 
 
