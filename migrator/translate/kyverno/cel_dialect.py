@@ -493,14 +493,15 @@ class _Rewriter:
         if not safe_default:
             x = f"[dyn({x}), dyn({y})][0]"  # evaluates x, then y, as the strict compat call does
             static = DYN
+        as_dyn = x if static == DYN else f"dyn({x})"
         if info.kind in (DATA, PLAIN):
-            replacement = x if static == DYN else f"dyn({x})"
+            replacement = as_dyn
             reason = "orValue on a value that is never optional: Kyverno's compat macro returns it unchanged"
         elif info.kind == OPTIONAL:
-            replacement = f"{x}.orValue({y})" if static == OPT_DYN else f"dyn(dyn({x}).orValue({y}))"
+            replacement = f"{x}.orValue({y})" if static == OPT_DYN else f"dyn({as_dyn}.orValue({y}))"
             reason = "orValue on an optional"
         else:
-            replacement = (f"(type(dyn({x})) == optional_type ? dyn(dyn({x}).orValue({y})) : dyn({x}))")
+            replacement = f"(type({as_dyn}) == optional_type ? dyn({as_dyn}.orValue({y})) : {as_dyn})"
             reason = ("orValue on a value that may or may not be optional: decided at run time as Kyverno's "
                       "compat function does")
         if not safe_default:
