@@ -575,7 +575,7 @@ def _flatten(value: Value, ctx: _Ctx) -> Seq:
         last = value.levels[-1]
         levels = value.levels[:-1] + ((last[0], last[1], and_(last[2], keep)),)
         item = paren(value.item)
-        src = f"type({item}) == list ? {item} : [{item}]"
+        src = f"type({item}) == list ? dyn({item}) : dyn([{item}])"
         # the items of a projection are typically lists themselves (a[].b[]): a real flatten, never reduced;
         # flattening the raw elements of a filtered list (a[?x][]) only splices elements, like `a[]`
         raw = any(value.item == lv[1] for lv in value.levels)
@@ -585,7 +585,7 @@ def _flatten(value: Value, ctx: _Ctx) -> Seq:
         # [a, b][]: concatenate the items, splicing the ones that are lists
         parts = []
         for item in value.items:
-            parts.append(ctx.let(item, lambda x: f"(type({x}) == list ? {x} : [{x}])"))
+            parts.append(ctx.let(item, lambda x: f"(type({x}) == list ? dyn({x}) : dyn([{x}]))"))
         concat = " + ".join(parts) if parts else "[]"
         base = f"{paren(value.null_test)} ? dyn(null) : dyn({concat})" if value.null_test != "false" else concat
         return Seq(valid=is_type(paren(base), "list"), levels=((paren(base), var, "true"),), item=var, drop_null=False)
@@ -593,7 +593,7 @@ def _flatten(value: Value, ctx: _Ctx) -> Seq:
     outer = ctx.fresh()
     return Seq(
         valid=is_type(base, "list"),
-        levels=((base, outer, "true"), (f"type({outer}) == list ? {outer} : [{outer}]", var, "true")),
+        levels=((base, outer, "true"), (f"type({outer}) == list ? dyn({outer}) : dyn([{outer}])", var, "true")),
         item=var,
         drop_null=False,
         aliases=((var, outer, True),),

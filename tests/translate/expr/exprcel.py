@@ -18,6 +18,15 @@ def environment(extra: frozenset = frozenset()) -> Environment:
     return Environment(variables)
 
 
+@functools.lru_cache(maxsize=None)
+def typed_request_environment(extra: frozenset = frozenset()) -> Environment:
+    """As the API server declares `request` (kubernetes.AdmissionRequest): typed fields catch ill-typed CEL."""
+    variables = dict(VARIABLES)
+    variables["request"] = "kubernetes.AdmissionRequest"
+    variables.update({name: "dyn" for name in extra})
+    return Environment(variables)
+
+
 def evaluate(expr: str, obj=None, **activation):
     """Value of `expr` (JSON) with `object` bound to `obj` and any other variables given as JSON (undeclared
     names are declared as dyn, as foreach element variables are)."""
@@ -26,7 +35,9 @@ def evaluate(expr: str, obj=None, **activation):
     bound = {"object": to_cel(obj)}
     for name, value in activation.items():
         bound[name] = to_cel(value)
-    program = environment(frozenset(n for n in activation if n not in VARIABLES)).compile(expr)
+    extra = frozenset(n for n in activation if n not in VARIABLES)
+    typed_request_environment(extra).compile(expr)  # must also type-check against the API server's typed request
+    program = environment(extra).compile(expr)
     return to_json(program.evaluate(bound))[0]
 
 
