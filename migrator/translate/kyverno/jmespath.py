@@ -669,12 +669,28 @@ def split_variables(text: str) -> list[tuple[str, str]]:
     return [(k, v.replace("\\{{", "{{") if k == "text" else v) for k, v in parts]
 
 
+def _json_string(x: str) -> str:
+    """Go json.Marshal of a CEL string (quotes, backslashes and its HTML-safe escapes of <, >, &)."""
+    escaped = paren(x)
+    for ch, rep in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"),
+                    ("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        escaped = f"{escaped}.replace({quote(ch)}, {quote(rep)})"
+    return f'"\\"" + {escaped} + "\\""'
+
+
+def _json_scalar(x: str) -> str:
+    return (f"type({x}) == string ? {_json_string(x)} : (type({x}) == null_type ? \"null\" : "
+            f"(type({x}) == bool ? ({x} ? \"true\" : \"false\") : string({x})))")
+
+
 def to_text(x: str) -> str:
-    """CEL string for a substituted value: strings as they are, other scalars as JSON (json.Marshal)."""
+    """CEL string for a substituted value: strings as they are, other values as JSON (json.Marshal); lists of
+    scalars are rendered as JSON arrays, maps and nested lists fail the evaluation (the static message is used)."""
     x = f"dyn({x})"
     return (
         f"type({x}) == string ? {x} : (type({x}) == null_type ? \"null\" : (type({x}) == bool ? "
-        f"({x} ? \"true\" : \"false\") : string({x})))"
+        f"({x} ? \"true\" : \"false\") : (type({x}) == list ? "
+        f"\"[\" + {x}.map(je, {_json_scalar('je')}).join(\",\") + \"]\" : string({x}))))"
     )
 
 

@@ -149,3 +149,8 @@ def test_function_after_a_null_subexpression_is_null():
     # nginx-ingress restrict-annotations: annotations.values(@) on a resource without annotations is null
     assert cel_value("request.object.metadata.annotations.values(@)", {"metadata": {}}) is None
     assert cel_value("request.object.metadata.labels.keys(@)", {"metadata": {"labels": {"a": "b"}}}) == ["a"]
+
+
+def test_lists_in_text_are_json():
+    expr = substitute("groups: {{ request.object.groups }}", Scope())
+    assert evaluate(expr, {"groups": ["a", 'b"<', 1, True, None]}) == 'groups: ["a","b\\"\\u003c",1,true,null]'
