@@ -299,7 +299,7 @@ class _Analyzer:
                     and e.field in ("object", "oldObject"):
                 raise Unsupported(f"request.{e.field} is a field only Kyverno's ValidatingPolicy request has; "
                                   f"the API server's request has none (use `{e.field}`)")
-            return self._member_of(self.info(op, scope))
+            return self._member_of(self.info(op, scope), True)
         if isinstance(e, A.CreateList):
             ok = all(self._element_data(x, i in e.optional_indices, scope) for i, x in enumerate(e.elements))
             return _DATA if ok else ValueInfo(PLAIN)
@@ -322,19 +322,21 @@ class _Analyzer:
         return i.kind == DATA
 
     @staticmethod
-    def _member_of(i: ValueInfo) -> ValueInfo:
-        """A field or element of a value of kind `i` (selection and indexing)."""
+    def _member_of(i: ValueInfo, select: bool) -> ValueInfo:
+        """A field (select=True) or an element (`x[k]`) of a value of kind `i`. Only a field of a dyn value is
+        statically dyn: cel-go types `dyn[k]` with a fresh type parameter."""
+        static = i.static if select else None
         if i.kind == DATA:
-            return ValueInfo(DATA, DYN if i.static == DYN else None)
+            return ValueInfo(DATA, DYN if static == DYN else None)
         if i.kind == OPTIONAL:  # selecting into an optional yields an optional
-            return ValueInfo(OPTIONAL, OPT_DYN if i.static == OPT_DYN else None, i.inner_data)
-        return ValueInfo(UNKNOWN, DYN if i.static == DYN else None)
+            return ValueInfo(OPTIONAL, OPT_DYN if static == OPT_DYN else None, i.inner_data)
+        return ValueInfo(UNKNOWN, DYN if static == DYN else None)
 
     @staticmethod
-    def _optional_member_of(i: ValueInfo) -> ValueInfo:
-        """`x.?f` / `x[?k]`: always an optional (or an error)."""
+    def _optional_member_of(i: ValueInfo, select: bool) -> ValueInfo:
+        """`x.?f` (select=True) / `x[?k]`: always an optional (or an error)."""
         inner = i.kind == DATA or (i.kind == OPTIONAL and i.inner_data)
-        return ValueInfo(OPTIONAL, OPT_DYN if i.static in (DYN, OPT_DYN) else None, inner)
+        return ValueInfo(OPTIONAL, OPT_DYN if select and i.static in (DYN, OPT_DYN) else None, inner)
 
     def _call(self, e: A.Call, scope: Mapping[str, ValueInfo]) -> ValueInfo:
         fn = e.function
@@ -347,9 +349,9 @@ class _Analyzer:
                 return ValueInfo(DATA, DYN)
             return ValueInfo(UNKNOWN, DYN)
         if fn in ("_?._", "_[?_]"):
-            return self._optional_member_of(self.info(e.args[0], scope))
+            return self._optional_member_of(self.info(e.args[0], scope), fn == "_?._")
         if fn == "_[_]":
-            return self._member_of(self.info(e.args[0], scope))
+            return self._member_of(self.info(e.args[0], scope), False)
         if fn == "_?_:_":
             a, b = self.info(e.args[1], scope), self.info(e.args[2], scope)
             static = a.static if a.static == b.static else None

@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Mapping, Optional
 
-from migrator.cel import CompileError, Environment, EvaluationError, LazyVariables, to_cel, to_json
+from migrator.cel import Environment, EvaluationError, LazyVariables, to_cel, to_json
 from migrator.cel.library import Library
 from migrator.cel.registry import Registry, _predicate, load_registry
 from migrator.cel.types import OptionalValue
@@ -78,11 +78,14 @@ REQUEST = {
 class Side:
     """One policy (variables + expression) compiled for one side; `outcome(obj)` evaluates it."""
 
-    def __init__(self, kyverno: bool, expr: str, variables: Optional[Mapping[str, str]] = None) -> None:
+    def __init__(self, kyverno: bool, expr: str, variables: Optional[Mapping[str, str]] = None,
+                 tell_variables: bool = True) -> None:
+        """tell_variables=False: the rewrite is not given the policy's variables (it must then decide at run
+        time), though they are still compiled and bound."""
         self.kyverno = kyverno
         self.variables = dict(variables or {})
-        spell = expand_compat_macro if kyverno else (
-            lambda e: to_apiserver_cel(e, variables=self.variables))
+        told = self.variables if tell_variables else None
+        spell = expand_compat_macro if kyverno else (lambda e: to_apiserver_cel(e, variables=told))
         types: dict[str, str] = {}
         self.programs = {}
         for name, vexpr in self.variables.items():
@@ -112,13 +115,5 @@ def kyverno(expr: str, variables: Optional[Mapping[str, str]] = None) -> Side:
     return Side(True, expr, variables)
 
 
-def apiserver(expr: str, variables: Optional[Mapping[str, str]] = None) -> Side:
-    return Side(False, expr, variables)
-
-
-def compiles(side: Any, *args: Any, **kwargs: Any) -> bool:
-    try:
-        side(*args, **kwargs)
-        return True
-    except CompileError:
-        return False
+def apiserver(expr: str, variables: Optional[Mapping[str, str]] = None, tell_variables: bool = True) -> Side:
+    return Side(False, expr, variables, tell_variables)
