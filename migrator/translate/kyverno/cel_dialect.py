@@ -29,10 +29,12 @@ literals are enforced by both Kyverno compilers, so no literal needs rewriting.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import AbstractSet, Iterator, Mapping, Optional
 
+from migrator.cel import CompileError, Environment
 from migrator.cel import ast as A
 from migrator.cel.parser import ParseError, Parser
 from migrator.translate.kyverno.scope import Unsupported
@@ -442,11 +444,14 @@ def _cannot_fail(e: A.Expr, scope: Mapping[str, ValueInfo]) -> bool:
 
 
 class _Rewriter:
-    def __init__(self, source: _Source, analyzer: _Analyzer, expand_only: bool = False) -> None:
+    def __init__(self, source: _Source, analyzer: _Analyzer, style: str = "typed") -> None:
         self.src = source
         self.analyzer = analyzer
-        self.expand_only = expand_only  # spell Kyverno's own macro expansion instead
+        # "typed": results typed dyn as Kyverno's; "plain": the same values without the dyn() casts (used when
+        # the API server accepts it); "kyverno": spell Kyverno's own macro expansion instead
+        self.style = style
         self.changes: list[Change] = []
+        self.casts = False  # a "plain" replacement differs from its "typed" one
 
     def edits(self, e: A.Expr, scope: Mapping[str, ValueInfo]) -> list[tuple[int, int, str]]:
         """Replacements (start, end, text) for the outermost rewritten constructs inside `e`."""
@@ -487,7 +492,7 @@ class _Rewriter:
         x = self.text(start, self.src.dot_before(call), self.edits(x_node, scope), clean=True).strip()
         y_start, y_end = arg_spans[0]
         y = self.text(y_start, y_end, self.edits(y_node, scope), clean=True).strip()
-        if self.expand_only:
+        if self.style == "kyverno":
             return start, end, f"__orValueCompat__({x}, {y})"
         info = self.analyzer.info(x_node, scope)
         safe_default = _cannot_fail(y_node, scope)
@@ -496,11 +501,15 @@ class _Rewriter:
             x = f"[dyn({x}), dyn({y})][0]"  # evaluates x, then y, as the strict compat call does
             static = DYN
         as_dyn = x if static == DYN else f"dyn({x})"
+        plain = self.style == "plain"
         if info.kind in (DATA, PLAIN):
-            replacement = as_dyn
+            replacement = x if plain else as_dyn
+            self.casts |= static != DYN
             reason = "orValue on a value that is never optional: Kyverno's compat macro returns it unchanged"
         elif info.kind == OPTIONAL:
-            replacement = f"{x}.orValue({y})" if static == OPT_DYN else f"dyn({as_dyn}.orValue({y}))"
+            typed = static == OPT_DYN
+            replacement = f"{x}.orValue({y})" if typed or plain else f"dyn({as_dyn}.orValue({y}))"
+            self.casts |= not typed
             reason = "orValue on an optional"
         else:
             replacement = f"(type({as_dyn}) == optional_type ? dyn({as_dyn}.orValue({y})) : {as_dyn})"
@@ -515,36 +524,94 @@ class _Rewriter:
 
 
 def rewrite(expr: str, *, known_optional_variables: AbstractSet[str] = frozenset(),
-            variables: Optional[Mapping[str, str]] = None) -> Rewrite:
+            variables: Optional[Mapping[str, str]] = None, keep_kyverno_types: bool = False) -> Rewrite:
     """Rewrite a Kyverno CEL expression (validate.cel or ValidatingPolicy) into one the API server evaluates
     exactly as Kyverno does; `Rewrite.changes` lists what was rewritten and why.
 
     known_optional_variables: names of `variables.<name>` known to hold an optional.
     variables: the policy's variables (name -> Kyverno expression), analysed to tell which hold optionals or
         request data; a variable neither known nor given is decided at run time (see the module docstring).
+    keep_kyverno_types: every rewritten `orValue` keeps Kyverno's result type, dyn. Pass True for a
+        spec.variables expression: its type is seen by the expressions that use it. Otherwise the dyn() casts
+        are left out when the API server's environment compiles the expression without them (same values,
+        a narrower static type; `variables` typed as their keep_kyverno_types rewrites compile).
     Raises Unsupported (reason) when the expression does not parse or uses a construct the API server's request
     lacks (`request.object`, `request.oldObject`).
     """
     source = _Source(expr)
-    rewriter = _Rewriter(source, _Analyzer(known_optional_variables, variables or {}))
+    analyzer = _Analyzer(known_optional_variables, variables or {})
+    rewriter = _Rewriter(source, analyzer, "typed" if keep_kyverno_types else "plain")
     edits = rewriter.edits(source.tree, {})
+    text = rewriter.text(0, len(expr), edits)
+    if rewriter.style == "plain" and rewriter.casts \
+            and not _accepted(text, variables, frozenset(known_optional_variables)):
+        rewriter = _Rewriter(source, analyzer, "typed")
+        edits = rewriter.edits(source.tree, {})
+        text = rewriter.text(0, len(expr), edits)
     if not rewriter.changes:
         return Rewrite(expr)
-    return Rewrite(rewriter.text(0, len(expr), edits), tuple(sorted(rewriter.changes, key=lambda c: c.offset)))
+    return Rewrite(text, tuple(sorted(rewriter.changes, key=lambda c: c.offset)))
+
+
+# The variables of a ValidatingAdmissionPolicy expression (pkg/admission/plugin/cel/compile.go), for the check
+# that decides whether the dyn() casts of a rewrite can be left out.
+_VAP_VARIABLES = {
+    "object": "dyn", "oldObject": "dyn", "params": "dyn", "request": "kubernetes.AdmissionRequest",
+    "namespaceObject": "kubernetes.Namespace", "authorizer": "kubernetes.authorization.Authorizer",
+}
+
+
+def _accepted(text: str, variables: Optional[Mapping[str, str]], known_optional: frozenset[str]) -> bool:
+    """The API server's environment compiles `text` (without dyn() casts, a rewrite keeps the values but the
+    result types of `orValue` are narrower than Kyverno's dyn; that only matters where it makes the expression
+    fail to type-check, so the casts are kept exactly then). Variables are typed as their rewrites compile."""
+    types = _variable_types(tuple((variables or {}).items()), known_optional)
+    if types is None:
+        return False
+    try:
+        _environment(types).compile(text)
+    except CompileError:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=64)
+def _variable_types(variables: tuple[tuple[str, str], ...], known_optional: frozenset[str]) \
+        -> Optional[tuple[tuple[str, str], ...]]:
+    """CEL types of the policy's variables (rewritten), each compiled with the ones before it, as the API server
+    compiles spec.variables; None when one does not compile."""
+    types: list[tuple[str, str]] = []
+    mapping = dict(variables)
+    for name, expr in variables:
+        try:
+            text = to_apiserver_cel(expr, known_optional_variables=known_optional, variables=mapping,
+                                    keep_kyverno_types=True)
+            types.append((name, _environment(tuple(types)).compile(text).type_name))
+        except (Unsupported, CompileError):
+            return None
+    return tuple(types)
+
+
+@functools.lru_cache(maxsize=64)
+def _environment(variable_types: tuple[tuple[str, str], ...]) -> Environment:
+    declared: dict[str, object] = dict(_VAP_VARIABLES)
+    declared["variables"] = dict(variable_types)
+    return Environment(declared)
 
 
 def to_apiserver_cel(expr: str, *, known_optional_variables: AbstractSet[str] = frozenset(),
-                     variables: Optional[Mapping[str, str]] = None) -> str:
+                     variables: Optional[Mapping[str, str]] = None, keep_kyverno_types: bool = False) -> str:
     """The API-server CEL for a Kyverno CEL expression (see `rewrite`); the text is returned unchanged when
     nothing in it decides differently."""
-    return rewrite(expr, known_optional_variables=known_optional_variables, variables=variables).text
+    return rewrite(expr, known_optional_variables=known_optional_variables, variables=variables,
+                   keep_kyverno_types=keep_kyverno_types).text
 
 
 def expand_compat_macro(expr: str) -> str:
     """The expression as Kyverno evaluates it: every one-argument `x.orValue(y)` spelled as the call its
     parse-time macro produces, `__orValueCompat__(x, y)` (for tests and explanations)."""
     source = _Source(expr)
-    rewriter = _Rewriter(source, _Analyzer(frozenset(), {}), expand_only=True)
+    rewriter = _Rewriter(source, _Analyzer(frozenset(), {}), "kyverno")
     edits = rewriter.edits(source.tree, {})
     return rewriter.text(0, len(expr), edits) if edits else expr
 

@@ -85,13 +85,16 @@ class Side:
         self.kyverno = kyverno
         self.variables = dict(variables or {})
         told = self.variables if tell_variables else None
-        spell = expand_compat_macro if kyverno else (lambda e: to_apiserver_cel(e, variables=told))
+        spell = expand_compat_macro if kyverno else (
+            lambda e, typed=False: to_apiserver_cel(e, variables=told, keep_kyverno_types=typed))
         types: dict[str, str] = {}
         self.programs = {}
         for name, vexpr in self.variables.items():
-            program = environment(kyverno, types).compile(spell(vexpr))
+            text = expand_compat_macro(vexpr) if kyverno else spell(vexpr, True)
+            program = environment(kyverno, types).compile(text)
             types[name] = program.type_name
             self.programs[name] = program
+        self.variable_types = types
         self.text = spell(expr)
         self.program = environment(kyverno, types).compile(self.text)
 
