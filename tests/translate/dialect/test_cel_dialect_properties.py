@@ -32,25 +32,26 @@ _atom = st.one_of(
 
 def _compound(children):
     field = st.sampled_from(FIELDS)
+    sub = children.map(lambda c: f"({c})")  # operands in parentheses: every generated text parses
     return st.one_of(
-        st.tuples(children, _ws, field).map(lambda t: f"{t[0]}{t[1]}.{t[2]}"),
-        st.tuples(children, field).map(lambda t: f"{t[0]}.?{t[1]}"),
-        st.tuples(children, children).map(lambda t: f"{t[0]}[{t[1]}]"),
-        st.tuples(children, children).map(lambda t: f"{t[0]}[?{t[1]}]"),
-        st.tuples(children, st.sampled_from(["==", "!=", "<", "+", "-", "*", "&&", "||", "in"]), _ws, children)
-        .map(lambda t: f"{t[0]} {t[1]}{t[2]}{t[3]}"),
-        st.tuples(children, children, children).map(lambda t: f"{t[0]} ? {t[1]} : {t[2]}"),
+        st.tuples(sub, _ws, field).map(lambda t: f"{t[0]}{t[1]}.{t[2]}"),
+        st.tuples(sub, field).map(lambda t: f"{t[0]}.?{t[1]}"),
+        st.tuples(sub, children).map(lambda t: f"{t[0]}[{t[1]}]"),
+        st.tuples(sub, children).map(lambda t: f"{t[0]}[?{t[1]}]"),
+        st.tuples(sub, st.sampled_from(["==", "!=", "<", "+", "-", "*", "&&", "||", "in"]), _ws, sub)
+        .map(lambda t: f"{t[0]} {t[1]} {t[2]}{t[3]}"),
+        st.tuples(sub, sub, sub).map(lambda t: f"{t[0]} ? {t[1]} : {t[2]}"),
         st.tuples(st.sampled_from(["size", "dyn", "string", "optional.of", "type", "has"]), children)
-        .map(lambda t: f"{t[0]}({t[1]})" if t[0] != "has" else f"has({t[1]}.a)"),
-        st.tuples(children, st.sampled_from(["or", "value", "hasValue", "contains", "startsWith"]), children)
+        .map(lambda t: f"{t[0]}({t[1]})" if t[0] != "has" else f"has(({t[1]}).a)"),
+        st.tuples(sub, st.sampled_from(["or", "value", "hasValue", "contains", "startsWith"]), children)
         .map(lambda t: f"{t[0]}.{t[1]}({t[2] if t[1] not in ('value', 'hasValue') else ''})"),
-        st.tuples(children, st.sampled_from(["all", "exists", "map", "filter"]), children)
+        st.tuples(sub, st.sampled_from(["all", "exists", "map", "filter"]), children)
         .map(lambda t: f"{t[0]}.{t[1]}(e, {t[2]})"),
         st.lists(children, max_size=3).map(lambda xs: "[" + ", ".join(xs) + "]"),
         st.lists(st.tuples(children, children), max_size=2)
         .map(lambda kv: "{" + ", ".join(f"{k}: {v}" for k, v in kv) + "}"),
-        children.map(lambda c: f"({c})"),
-        children.map(lambda c: f"!{c}"),
+        sub,
+        sub.map(lambda c: f"!{c}"),
     )
 
 
