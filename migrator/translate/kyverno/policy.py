@@ -35,59 +35,73 @@ class _Part:
 
 
 def _rule_objects(policy: Any, rule: dict[str, Any], mode: str, source_rule: str) -> _Part:
-    name = str(rule.get("name"))
-    part = _Part(name)
+    """Translate one (possibly auto-generated) rule into its VAP and bindings, or say why not."""
+    part = _Part(str(rule.get("name")))
     spec = policy.spec
     try:
         match = translate_match(rule, policy_namespace=policy.namespace)
         kinds = {sel.kind for sel in match.kinds}
         namespaced_only = bool(kinds) and all(is_namespaced(k) for k in kinds)
         bindings, action_dropped = plan_bindings(spec, rule, mode, namespaced_only)
-        # Kyverno's existing-violation exception follows the rule's own action (not overrides, not --action)
-        # (deny/pattern/anyPattern/foreach only: validate.cel and podSecurity have their own handlers without it)
-        validate = rule.get("validate") if isinstance(rule.get("validate"), dict) else {}
-        guarded = validate.get("cel") is None and validate.get("podSecurity") is None \
-            and validate.get("allowExistingViolations") is not False
-        guard = guarded and rule_action(spec, rule) == "Enforce" and _old_object_matches(match)
-        pieces = translate_rule(rule, kinds, old_object_guard=guard)
+        pieces = translate_rule(rule, kinds, old_object_guard=_needs_old_object_guard(spec, rule, match))
         part.dropped = match.dropped + pieces.dropped + action_dropped
         if str(spec.get("applyRules") or "All") == "One" and len(spec.get("rules") or []) > 1:
             part.dropped.append("applyRules: One (only the first matching rule applies) is not expressible across policies")
-        vap_name = object_name(policy.name, policy.namespace, name)
-        annotations = {
-            "migrator.kyverno.io/source": policy.ref,
-            POLICY_ANNOTATION: f"{policy.kind}/{policy.namespace + '/' if policy.namespace else ''}{policy.name}",
-            "migrator.kyverno.io/rules": source_rule if source_rule == name else f"{source_rule} ({name})",
-        }
-        vap_spec: dict[str, Any] = {
-            "failurePolicy": _failure_policy(spec, validate),
-            "matchConstraints": match.match_constraints(),
-        }
-        if pieces.param_kind:
-            vap_spec["paramKind"] = pieces.param_kind
-        conditions = _webhook_conditions(spec) + match.conditions + pieces.match_conditions
-        names = [c["name"] for c in conditions]
-        if len(set(names)) != len(names):
-            raise Unsupported(f"duplicate matchCondition names {sorted(n for n in set(names) if names.count(n) > 1)}")
-        if conditions:
-            vap_spec["matchConditions"] = conditions
-        if pieces.variables:
-            vap_spec["variables"] = pieces.variables
-        vap_spec["validations"] = pieces.validations
-        if pieces.audit_annotations:
-            vap_spec["auditAnnotations"] = pieces.audit_annotations
-        objects = [policy_object(vap_name, annotations, vap_spec)]
-        for plan in bindings:
-            objects.append(binding_object(vap_name + plan.suffix, vap_name, plan.actions, annotations,
-                                          namespace_selector=plan.namespace_selector, param_ref=pieces.param_ref))
-        check_objects(objects)
-        part.objects = objects
+        part.objects = _objects(policy, rule, source_rule, match, pieces, bindings)
+        check_objects(part.objects)
     except Unsupported as exc:
-        part.unsupported = exc.reason
+        part.objects, part.unsupported = [], exc.reason
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:
         # a construct the translators did not foresee: report it rather than abort the whole run
-        part.unsupported = f"translation failed ({type(exc).__name__}: {exc})"
+        part.objects, part.unsupported = [], f"translation failed ({type(exc).__name__}: {exc})"
     return part
+
+
+def _needs_old_object_guard(spec: dict[str, Any], rule: dict[str, Any], match: Any) -> bool:
+    """Kyverno's existing-violation exception: for Enforce rules by their own action (not overrides, not --action),
+    deny/pattern/anyPattern/foreach only (validate.cel and podSecurity run in handlers without it)."""
+    validate = rule.get("validate") if isinstance(rule.get("validate"), dict) else {}
+    if validate.get("cel") is not None or validate.get("podSecurity") is not None:
+        return False
+    if validate.get("allowExistingViolations") is False:
+        return False
+    return rule_action(spec, rule) == "Enforce" and _old_object_matches(match)
+
+
+def _objects(policy: Any, rule: dict[str, Any], source_rule: str, match: Any, pieces: Any,
+             bindings: list[Any]) -> list[dict[str, Any]]:
+    """The VAP and its bindings, named `<policy>[-<namespace>]-<rule>` and annotated with their source."""
+    spec = policy.spec
+    name = str(rule.get("name"))
+    validate = rule.get("validate") if isinstance(rule.get("validate"), dict) else {}
+    vap_name = object_name(policy.name, policy.namespace, name)
+    annotations = {
+        "migrator.kyverno.io/source": policy.ref,
+        POLICY_ANNOTATION: f"{policy.kind}/{policy.namespace + '/' if policy.namespace else ''}{policy.name}",
+        "migrator.kyverno.io/rules": source_rule if source_rule == name else f"{source_rule} ({name})",
+    }
+    vap_spec: dict[str, Any] = {
+        "failurePolicy": _failure_policy(spec, validate),
+        "matchConstraints": match.match_constraints(),
+    }
+    if pieces.param_kind:
+        vap_spec["paramKind"] = pieces.param_kind
+    conditions = _webhook_conditions(spec) + match.conditions + pieces.match_conditions
+    names = [c["name"] for c in conditions]
+    if len(set(names)) != len(names):
+        raise Unsupported(f"duplicate matchCondition names {sorted(n for n in set(names) if names.count(n) > 1)}")
+    if conditions:
+        vap_spec["matchConditions"] = conditions
+    if pieces.variables:
+        vap_spec["variables"] = pieces.variables
+    vap_spec["validations"] = pieces.validations
+    if pieces.audit_annotations:
+        vap_spec["auditAnnotations"] = pieces.audit_annotations
+    objects = [policy_object(vap_name, annotations, vap_spec)]
+    for plan in bindings:
+        objects.append(binding_object(vap_name + plan.suffix, vap_name, plan.actions, annotations,
+                                      namespace_selector=plan.namespace_selector, param_ref=pieces.param_ref))
+    return objects
 
 
 def _webhook_conditions(spec: dict[str, Any]) -> list[dict[str, str]]:
