@@ -15,7 +15,7 @@ from migrator.translate.kyverno.actions import plan_bindings, rule_action
 from migrator.translate.kyverno.autogen import compute_rules
 from migrator.translate.kyverno.cel_rule import copy_named
 from migrator.translate.kyverno.kinds import is_namespaced
-from migrator.translate.kyverno.match import RESOURCE, translate_match
+from migrator.translate.kyverno.match import translate_match
 from migrator.translate.kyverno.rules import translate_rule
 from migrator.translate.kyverno.scope import Unsupported
 from migrator.translate.model import CONVERTED, PARTIAL, UNSUPPORTED, PolicyConversion, RuleStatus
@@ -202,4 +202,4 @@ def convert_documents(docs: Iterable[Any], mode: str = "keep") -> list[PolicyCon
     return convert_policies(read_policies(docs).policies, mode)
 
 
-__all__ = ["convert_classic", "convert_documents", "convert_policies", "RESOURCE"]
+__all__ = ["convert_classic", "convert_documents", "convert_policies"]
