@@ -531,23 +531,24 @@ def rewrite(expr: str, *, known_optional_variables: AbstractSet[str] = frozenset
     known_optional_variables: names of `variables.<name>` known to hold an optional.
     variables: the policy's variables (name -> Kyverno expression), analysed to tell which hold optionals or
         request data; a variable neither known nor given is decided at run time (see the module docstring).
-    keep_kyverno_types: every rewritten `orValue` keeps Kyverno's result type, dyn. Pass True for a
-        spec.variables expression: its type is seen by the expressions that use it. Otherwise the dyn() casts
-        are left out when the API server's environment compiles the expression without them (same values,
-        a narrower static type; `variables` typed as their keep_kyverno_types rewrites compile).
+    keep_kyverno_types: the expression's type stays the one Kyverno gives it (each `orValue` is dyn there).
+        Pass True for a spec.variables expression: its type is seen by the expressions that use it. The dyn()
+        casts are left out when the API server's environment compiles the expression without them (to the same
+        type, with keep_kyverno_types): the values are the same, only a static type is narrower. `variables`
+        are typed as their keep_kyverno_types rewrites compile.
     Raises Unsupported (reason) when the expression does not parse or uses a construct the API server's request
     lacks (`request.object`, `request.oldObject`).
     """
     source = _Source(expr)
     analyzer = _Analyzer(known_optional_variables, variables or {})
-    rewriter = _Rewriter(source, analyzer, "typed" if keep_kyverno_types else "plain")
-    edits = rewriter.edits(source.tree, {})
-    text = rewriter.text(0, len(expr), edits)
-    if rewriter.style == "plain" and rewriter.casts \
-            and not _accepted(text, variables, frozenset(known_optional_variables)):
-        rewriter = _Rewriter(source, analyzer, "typed")
-        edits = rewriter.edits(source.tree, {})
-        text = rewriter.text(0, len(expr), edits)
+    rewriter = _Rewriter(source, analyzer, "plain")
+    text = rewriter.text(0, len(expr), rewriter.edits(source.tree, {}))
+    if rewriter.casts:
+        typed = _Rewriter(source, analyzer, "typed")
+        typed_text = typed.text(0, len(expr), typed.edits(source.tree, {}))
+        if not _accepted(text, typed_text if keep_kyverno_types else None, variables,
+                         frozenset(known_optional_variables)):
+            rewriter, text = typed, typed_text
     if not rewriter.changes:
         return Rewrite(expr)
     return Rewrite(text, tuple(sorted(rewriter.changes, key=lambda c: c.offset)))
@@ -561,25 +562,27 @@ _VAP_VARIABLES = {
 }
 
 
-def _accepted(text: str, variables: Optional[Mapping[str, str]], known_optional: frozenset[str]) -> bool:
-    """The API server's environment compiles `text` (without dyn() casts, a rewrite keeps the values but the
-    result types of `orValue` are narrower than Kyverno's dyn; that only matters where it makes the expression
-    fail to type-check, so the casts are kept exactly then). Variables are typed as their rewrites compile."""
-    types = _variable_types(tuple((variables or {}).items()), known_optional)
-    if types is None:
-        return False
+def _accepted(text: str, typed_text: Optional[str], variables: Optional[Mapping[str, str]],
+              known_optional: frozenset[str]) -> bool:
+    """The API server's environment compiles `text` (and, when `typed_text` is given, to the same type).
+
+    Without its dyn() casts a rewrite keeps the values but the result types of `orValue` are narrower than
+    Kyverno's dyn; that matters only where it makes the expression fail to type-check, or, for a variable, where
+    it changes the variable's type (other expressions see it). Variables are typed as their rewrites compile."""
+    env = _environment(_variable_types(tuple((variables or {}).items()), known_optional))
     try:
-        _environment(types).compile(text)
+        program = env.compile(text)
+        return typed_text is None or env.compile(typed_text).type_name == program.type_name
     except CompileError:
         return False
-    return True
 
 
 @functools.lru_cache(maxsize=64)
 def _variable_types(variables: tuple[tuple[str, str], ...], known_optional: frozenset[str]) \
-        -> Optional[tuple[tuple[str, str], ...]]:
+        -> tuple[tuple[str, str], ...]:
     """CEL types of the policy's variables (rewritten), each compiled with the ones before it, as the API server
-    compiles spec.variables; None when one does not compile."""
+    compiles spec.variables; one that does not compile is left undeclared (an expression using it then fails
+    the check and keeps its casts)."""
     types: list[tuple[str, str]] = []
     mapping = dict(variables)
     for name, expr in variables:
@@ -588,7 +591,7 @@ def _variable_types(variables: tuple[tuple[str, str], ...], known_optional: froz
                                     keep_kyverno_types=True)
             types.append((name, _environment(tuple(types)).compile(text).type_name))
         except (Unsupported, CompileError):
-            return None
+            continue
     return tuple(types)
 
 
