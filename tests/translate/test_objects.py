@@ -170,3 +170,16 @@ def test_message_expression_that_does_not_compile_is_dropped_not_the_rule():
                          "messageExpression": "no_such_function(object)"}]}))
     assert conv.rules[0].status == "converted", conv.rules[0].reason
     assert conv.objects[0]["spec"]["validations"][0] == {"expression": "object.spec.replicas < 3", "message": "too many"}
+
+
+def test_kyverno_cel_dialect_is_ported_orvalue_on_plain_values():
+    # Kyverno's compat macro makes x.orValue(y) return a non-optional x as is; the API server has no such overload
+    conv = convert_validating_policy(vpol({
+        "matchConstraints": {"resourceRules": [{"apiGroups": [""], "apiVersions": ["v1"], "resources": ["configmaps"],
+                                                "operations": ["CREATE"]}]},
+        "validations": [{"expression": "object.data.orValue({}).size() < 3"}]}))
+    assert conv.rules[0].status == "converted", conv.rules[0].reason
+    expr = conv.objects[0]["spec"]["validations"][0]["expression"]
+    assert "orValue" not in expr
+    env = Environment({"object": "dyn"})
+    assert bool(env.compile(expr).evaluate({"object": to_cel({"data": {"a": "1"}})}))

@@ -14,7 +14,7 @@ import copy
 from typing import Any
 
 from migrator.translate.kyverno.actions import STAGED
-from migrator.translate.kyverno.cel_rule import copy_named, copy_validations
+from migrator.translate.kyverno.cel_rule import Dialect, copy_named, copy_validations
 from migrator.translate.kyverno.autogen import vpol_autogen
 from migrator.translate.cel_literal import quote
 from migrator.translate.kyverno.match import IS_NAMESPACE
@@ -35,16 +35,17 @@ def _vap_spec(spec: dict[str, Any]) -> dict[str, Any]:
     }
     if out["failurePolicy"] not in ("Fail", "Ignore"):
         raise Unsupported(f"failurePolicy {out['failurePolicy']!r}")
-    conditions = copy_named(spec.get("matchConditions"), "spec.matchConditions", "expression")
+    dialect = Dialect(spec.get("variables"))
+    conditions = copy_named(spec.get("matchConditions"), "spec.matchConditions", "expression", dialect)
     if conditions:
         out["matchConditions"] = conditions
-    variables = copy_named(spec.get("variables"), "spec.variables", "expression")
+    variables = copy_named(spec.get("variables"), "spec.variables", "expression", dialect)
     if variables:
         out["variables"] = variables
-    validations = copy_validations(spec.get("validations"), "spec.validations")
+    validations = copy_validations(spec.get("validations"), "spec.validations", dialect=dialect)
     if validations:
         out["validations"] = validations
-    audit = copy_named(spec.get("auditAnnotations"), "spec.auditAnnotations", "valueExpression")
+    audit = copy_named(spec.get("auditAnnotations"), "spec.auditAnnotations", "valueExpression", dialect)
     if audit:
         out["auditAnnotations"] = audit
     if not validations and not audit:
