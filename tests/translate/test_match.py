@@ -155,3 +155,11 @@ def test_wildcard_kind_also_covers_pod_ephemeral_containers():
     m = translate_match({"match": {"any": [{"resources": {"kinds": ["*"]}}]}})
     assert m.conditions == []
     assert m.resource_rules[0]["resources"] == ["*", "pods/ephemeralcontainers"]
+
+
+@pytest.mark.parametrize("kind,plural", [("Widget", "widgets"), ("Policy", "policies"), ("Gateway", "gateways"),
+                                         ("Ingress", "ingresses"), ("Mesh", "meshes")])
+def test_crd_plural_convention(kind, plural):
+    from migrator.translate.kyverno.kinds import crd_plural
+
+    assert crd_plural(kind) == plural
