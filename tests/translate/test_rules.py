@@ -336,3 +336,15 @@ def test_foreach_element_index_uses_two_variable_comprehension():
     assert not denied(vap, review("CREATE", p))
     p["spec"]["containers"] = [{"name": "side", "image": "y"}, {"name": "app", "image": "x"}]
     assert denied(vap, review("CREATE", p))
+
+
+def test_enforce_deny_rule_old_object_guard_reads_the_old_object():
+    rule = {"name": "no-bad", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+            "validate": {"deny": {"conditions": {"any": [
+                {"key": "{{ request.object.metadata.labels.bad || '' }}", "operator": "Equals", "value": "x"}]}}}}
+    conv = convert_classic(policy([rule], action="Enforce", annotations={"pod-policies.kyverno.io/autogen-controllers": "none"}))
+    assert conv.rules[0].status == "converted", conv.rules[0].reason
+    vap = conv.objects[0]
+    assert denied(vap, review("CREATE", pod(labels={"bad": "x"})))
+    assert denied(vap, review("UPDATE", pod(labels={"bad": "x"}), pod()))
+    assert not denied(vap, review("UPDATE", pod(labels={"bad": "x"}), pod(labels={"bad": "x"})))
