@@ -12,13 +12,18 @@ with `OrValueCompatEnvOptions`) and ValidatingPolicy expressions (pkg/cel/polici
 The API server (cel-go v0.28+, library.go evalOptionalOrValue) short-circuits instead: y is evaluated only when x
 is optional.none(), and a non-optional x is "no such overload". The result type differs too: Kyverno's call is
 `dyn`, the API server's `orValue` has the type of the optional's value. Each call is therefore rewritten into an
-expression that, in the API server, has static type `dyn` and evaluates like `__orValueCompat__`:
+expression that evaluates like `__orValueCompat__` in the API server; the dyn() casts in parentheses, which give it
+Kyverno's static type, are kept only where the API server would otherwise reject the expression or (for a
+variable, `keep_kyverno_types`) give it another type:
 
-    x plain (never an optional)      -> x                      (dyn(x) when x is not statically dyn)
-    x optional                       -> x.orValue(y)           (dyn(dyn(x).orValue(y)) when x is not optional(dyn))
+    x plain (never an optional)      -> x                      (dyn(x))
+    x optional                       -> x.orValue(y)           (dyn(dyn(x).orValue(y)))
     x unknown                        -> (type(dyn(x)) == optional_type ? dyn(dyn(x).orValue(y)) : dyn(x))
     y may fail at run time           -> x above is first replaced by [dyn(x), dyn(y)][0], which evaluates x then y
                                         as the strict call does (y is then evaluated again only to pick the value)
+
+`cel.bind(v, init, body)` (cel-go ext.Bindings, a macro Kyverno loads and the API server does not) becomes
+`[init].map(v, body)[0]`: init evaluated once, bound to v in body, same types.
 
 Whether x is plain or optional is decided from its syntax (`a.?b`, `a[?k]`, `optional.*()`, `.or()`, `optMap`
 are optional; selections from object/oldObject/params/request/namespaceObject, literals, operators and
@@ -251,6 +256,13 @@ def _is_or_value(e: A.Expr) -> bool:
     return isinstance(e, A.Call) and e.function == "orValue" and e.target is not None and len(e.args) == 1
 
 
+def _is_bind(e: A.Expr) -> bool:
+    """`cel.bind(v, init, body)`: cel-go ext.Bindings' parse-time macro (ext/bindings.go celBind), which Kyverno's
+    environments load (pkg/cel/compiler/env.go ext.Bindings()) and the API server's does not."""
+    return (isinstance(e, A.Call) and e.function == "bind" and len(e.args) == 3 and isinstance(e.target, A.Ident)
+            and e.target.name == "cel")
+
+
 # -- analysis ------------------------------------------------------------------------------------------------------
 
 
@@ -342,6 +354,10 @@ class _Analyzer:
 
     def _call(self, e: A.Call, scope: Mapping[str, ValueInfo]) -> ValueInfo:
         fn = e.function
+        if _is_bind(e) and isinstance(e.args[0], A.Ident):
+            inner = dict(scope)
+            inner[e.args[0].name] = self.info(e.args[1], scope)
+            return self.info(e.args[2], inner)
         if _is_or_value(e):
             x = self.info(e.target, scope)  # type: ignore[arg-type]
             y = self.info(e.args[0], scope)
@@ -457,6 +473,8 @@ class _Rewriter:
         """Replacements (start, end, text) for the outermost rewritten constructs inside `e`."""
         if _is_or_value(e):
             return [self.or_value(e, scope)]  # type: ignore[arg-type]
+        if _is_bind(e):
+            return [self.bind(e, scope)]  # type: ignore[arg-type]
         if isinstance(e, A.Select) and not e.test_only:
             self.analyzer.info(e, scope)  # raises Unsupported for Kyverno-only request fields
         out: list[tuple[int, int, str]] = []
@@ -482,6 +500,27 @@ class _Rewriter:
             at = t
         parts.append(self.src.slice(at, end) if clean else self.src.text[at:end])
         return "".join(parts)
+
+    def bind(self, call: A.Call, scope: Mapping[str, ValueInfo]) -> tuple[int, int, str]:
+        """`cel.bind(v, init, body)` -> `[init].map(v, body)[0]`: cel-go expands the macro into a comprehension
+        whose accumulator `v` starts at `init` (evaluated once, before `body`) and whose result is `body`; a
+        one-element map evaluates `init` once, binds it to `v` and yields `body` with the same types."""
+        var = call.args[0]
+        if not isinstance(var, A.Ident) or var.name.startswith("."):
+            raise Unsupported("cel.bind() variable names must be simple identifiers")
+        start = self.src.start(call.target)  # type: ignore[arg-type]
+        end, spans = self.src.member_call_args(call)
+        init = self.text(*spans[1], self.edits(call.args[1], scope), clean=True).strip()
+        inner = dict(scope)
+        inner[var.name] = self.analyzer.info(call.args[1], scope)
+        body = self.text(*spans[2], self.edits(call.args[2], inner), clean=True).strip()
+        if self.style == "kyverno":
+            return start, end, f"cel.bind({var.name}, {init}, {body})"
+        replacement = f"[{init}].map({var.name}, {body})[0]"
+        self.changes.append(Change(start, self.src.text[start:end], replacement,
+                                   "cel.bind (cel-go ext.Bindings, loaded by Kyverno, not by the API server): "
+                                   "the same binding as a one-element map"))
+        return start, end, replacement
 
     def or_value(self, call: A.Call, scope: Mapping[str, ValueInfo]) -> tuple[int, int, str]:
         x_node = call.target

@@ -268,3 +268,34 @@ def test_changes_report_what_was_rewritten():
     assert r.text == "object.a + object.?b.orValue(2)"
     assert [(c.offset, c.original, c.replacement) for c in r.changes] == [(0, "object.a.orValue(1)", "object.a")]
     assert "never optional" in r.changes[0].reason
+
+
+# --- cel.bind (ext.Bindings: in Kyverno's environments, not in the API server's) ----------------------------------
+
+@pytest.mark.parametrize("expr, expected", [
+    # cel-go ext/bindings.go documentation examples
+    ("cel.bind(a, 'hello', cel.bind(b, 'world', a + b + b + a))", "helloworldworldhello"),
+    ("cel.bind(valid_values, [1, 2, 3], [3, 4, 5].exists(e, e in valid_values))", True),
+    # the bound name shadows an outer one, and init is evaluated outside the binding
+    ("[5].all(x, cel.bind(x, x + 1, x == 6))", True),
+    ("cel.bind(c, object.spec.containers, c.all(x, x.?a.orValue(0) == 1) && size(c) == 1)", True),
+])
+def test_cel_bind_becomes_a_one_element_map(expr, expected):
+    with pytest.raises(CompileError):
+        environment(False).compile(expr)
+    out = to_apiserver_cel(expr)
+    assert "cel.bind" not in out
+    program = environment(False).compile(out)
+    assert program.evaluate({"object": to_cel({"spec": {"containers": [{"a": 1}]}})}) == to_cel(expected)
+
+
+def test_cel_bind_init_error_and_types():
+    out = to_apiserver_cel("cel.bind(v, object.missing, 1) == 1")
+    assert out == "[object.missing].map(v, 1)[0] == 1"
+    with pytest.raises(EvaluationError):
+        environment(False).compile(out).evaluate({"object": to_cel({})})
+    assert environment(False).compile(to_apiserver_cel("cel.bind(v, 'a', size(v))")).type_name == "int"
+    # Kyverno's orValue compat inside the binding is rewritten too
+    assert to_apiserver_cel("cel.bind(s, object.spec, s.x.orValue(0))") == "[object.spec].map(s, s.x)[0]"
+    with pytest.raises(Unsupported, match="simple identifiers"):
+        to_apiserver_cel("cel.bind(a.b, 1, 2)")

@@ -1,6 +1,7 @@
 """Properties of the Kyverno -> API-server CEL rewrite, over generated expressions and objects.
 
-- identity: an expression without `orValue` (and without Kyverno's request.object/oldObject) comes back unchanged;
+- identity: an expression without `orValue` and `cel.bind` (and without Kyverno's request.object/oldObject)
+  comes back unchanged;
 - agreement: whenever Kyverno's environment compiles an expression, the rewrite compiles in the API server's
   environment, the policy's variables get Kyverno's types, the result type is Kyverno's (or narrower where
   Kyverno's is dyn) and the outcome (value, or error) is the same on every object.
