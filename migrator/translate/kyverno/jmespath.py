@@ -367,8 +367,9 @@ def _root_field(name: str, ctx: _Ctx, rest: list[dict]) -> tuple[Value, list[dic
         fields = _REQUEST_TYPED[sub]
         if fields is None:
             expr = BoolExpr(f"request.{sub}") if sub == "dryRun" else StrExpr(f"request.{sub}")
-            if sub == "namespace":
-                expr = '(request.namespace == "" ? null : dyn(request.namespace))'
+            if sub in ("namespace", "name", "subResource", "requestSubResource"):
+                # omitempty in the AdmissionRequest JSON Kyverno queries: an empty value is absent (null)
+                expr = f'(request.{sub} == "" ? null : dyn(request.{sub}))'
             return expr, rest
         if not rest or rest[0]["type"] != "field":
             raise Unsupported(f"request.{sub} as a whole object")
