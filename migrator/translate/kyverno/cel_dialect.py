@@ -256,6 +256,15 @@ def _is_or_value(e: A.Expr) -> bool:
     return isinstance(e, A.Call) and e.function == "orValue" and e.target is not None and len(e.args) == 1
 
 
+def _check_request_field(operand: A.Expr, name: object, scope: Mapping[str, "ValueInfo"]) -> None:
+    """Kyverno's ValidatingPolicy request type adds `object` and `oldObject` (pkg/cel/compiler/request.go); the
+    API server's request type has neither, and `request.object` is not `object` in every case (DELETE)."""
+    if isinstance(operand, A.Ident) and operand.name == "request" and "request" not in scope \
+            and name in ("object", "oldObject"):
+        raise Unsupported(f"request.{name} is a field only Kyverno's ValidatingPolicy request has; "
+                          f"the API server's request has none (`{name}` is the nearest variable)")
+
+
 def _is_bind(e: A.Expr) -> bool:
     """`cel.bind(v, init, body)`: cel-go ext.Bindings' parse-time macro (ext/bindings.go celBind), which Kyverno's
     environments load (pkg/cel/compiler/env.go ext.Bindings()) and the API server's does not."""
@@ -304,15 +313,12 @@ class _Analyzer:
                 return ValueInfo(PLAIN)
             return _UNKNOWN
         if isinstance(e, A.Select):
+            _check_request_field(e.operand, e.field, scope)
             if e.test_only:
                 return _DATA
             op = e.operand
             if isinstance(op, A.Ident) and op.name == "variables" and "variables" not in scope:
                 return self.variable(e.field)
-            if isinstance(op, A.Ident) and op.name == "request" and "request" not in scope \
-                    and e.field in ("object", "oldObject"):
-                raise Unsupported(f"request.{e.field} is a field only Kyverno's ValidatingPolicy request has; "
-                                  f"the API server's request has none (use `{e.field}`)")
             return self._member_of(self.info(op, scope), True)
         if isinstance(e, A.CreateList):
             ok = all(self._element_data(x, i in e.optional_indices, scope) for i, x in enumerate(e.elements))
@@ -366,6 +372,8 @@ class _Analyzer:
             if x.kind == OPTIONAL and x.inner_data and y.kind == DATA:
                 return ValueInfo(DATA, DYN)
             return ValueInfo(UNKNOWN, DYN)
+        if fn == "_?._" and isinstance(e.args[1], A.Const):
+            _check_request_field(e.args[0], e.args[1].value, scope)
         if fn in ("_?._", "_[?_]"):
             return self._optional_member_of(self.info(e.args[0], scope), fn == "_?._")
         if fn == "_[_]":
@@ -475,8 +483,10 @@ class _Rewriter:
             return [self.or_value(e, scope)]  # type: ignore[arg-type]
         if _is_bind(e):
             return [self.bind(e, scope)]  # type: ignore[arg-type]
-        if isinstance(e, A.Select) and not e.test_only:
-            self.analyzer.info(e, scope)  # raises Unsupported for Kyverno-only request fields
+        if isinstance(e, A.Select):
+            _check_request_field(e.operand, e.field, scope)
+        elif isinstance(e, A.Call) and e.function == "_?._" and isinstance(e.args[1], A.Const):
+            _check_request_field(e.args[0], e.args[1].value, scope)
         out: list[tuple[int, int, str]] = []
         if isinstance(e, A.Comprehension):
             out.extend(self.edits(e.iter_range, scope))
@@ -580,17 +590,21 @@ def rewrite(expr: str, *, known_optional_variables: AbstractSet[str] = frozenset
     """
     source = _Source(expr)
     analyzer = _Analyzer(known_optional_variables, variables or {})
-    rewriter = _Rewriter(source, analyzer, "plain")
-    text = rewriter.text(0, len(expr), rewriter.edits(source.tree, {}))
+    rewriter, text = _render(source, analyzer, "plain")
     if rewriter.casts:
-        typed = _Rewriter(source, analyzer, "typed")
-        typed_text = typed.text(0, len(expr), typed.edits(source.tree, {}))
+        typed, typed_text = _render(source, analyzer, "typed")
         if not _accepted(text, typed_text if keep_kyverno_types else None, variables,
                          frozenset(known_optional_variables)):
             rewriter, text = typed, typed_text
     if not rewriter.changes:
         return Rewrite(expr)
     return Rewrite(text, tuple(sorted(rewriter.changes, key=lambda c: c.offset)))
+
+
+def _render(source: _Source, analyzer: _Analyzer, style: str) -> tuple[_Rewriter, str]:
+    rewriter = _Rewriter(source, analyzer, style)
+    edits = rewriter.edits(source.tree, {})
+    return rewriter, rewriter.text(0, len(source.text), edits)
 
 
 # The variables of a ValidatingAdmissionPolicy expression (pkg/admission/plugin/cel/compile.go), for the check
@@ -623,11 +637,12 @@ def _variable_types(variables: tuple[tuple[str, str], ...], known_optional: froz
     compiles spec.variables; one that does not compile is left undeclared (an expression using it then fails
     the check and keeps its casts)."""
     types: list[tuple[str, str]] = []
-    mapping = dict(variables)
+    analyzer = _Analyzer(known_optional, dict(variables))
     for name, expr in variables:
         try:
-            text = to_apiserver_cel(expr, known_optional_variables=known_optional, variables=mapping,
-                                    keep_kyverno_types=True)
+            # the cast rewrite has the type the keep_kyverno_types rewrite has (that one drops casts only
+            # when the type stays the same), without the check that would need these very types
+            text = _render(_Source(expr), analyzer, "typed")[1]
             types.append((name, _environment(tuple(types)).compile(text).type_name))
         except (Unsupported, CompileError):
             continue
@@ -652,10 +667,8 @@ def to_apiserver_cel(expr: str, *, known_optional_variables: AbstractSet[str] = 
 def expand_compat_macro(expr: str) -> str:
     """The expression as Kyverno evaluates it: every one-argument `x.orValue(y)` spelled as the call its
     parse-time macro produces, `__orValueCompat__(x, y)` (for tests and explanations)."""
-    source = _Source(expr)
-    rewriter = _Rewriter(source, _Analyzer(frozenset(), {}), "kyverno")
-    edits = rewriter.edits(source.tree, {})
-    return rewriter.text(0, len(expr), edits) if edits else expr
+    rewriter, text = _render(_Source(expr), _Analyzer(frozenset(), {}), "kyverno")
+    return text
 
 
 def classify(expr: str, *, known_optional_variables: AbstractSet[str] = frozenset(),

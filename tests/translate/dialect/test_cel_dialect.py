@@ -240,6 +240,9 @@ def test_kyverno_request_object_is_unsupported():
         to_apiserver_cel("request.object.metadata.name == 'x'")
     with pytest.raises(Unsupported, match="request.oldObject"):
         to_apiserver_cel("object.x.orValue(request.oldObject) == 1")
+    for expr in ["has(request.object)", "request.?object.orValue({}) == {}", "request.object == null"]:
+        with pytest.raises(Unsupported):
+            to_apiserver_cel(expr)
     # a comprehension variable named `request` is not the request
     assert to_apiserver_cel("[{'object': 1}].all(request, request.object == 1)") == \
         "[{'object': 1}].all(request, request.object == 1)"
@@ -299,3 +302,13 @@ def test_cel_bind_init_error_and_types():
     assert to_apiserver_cel("cel.bind(s, object.spec, s.x.orValue(0))") == "[object.spec].map(s, s.x)[0]"
     with pytest.raises(Unsupported, match="simple identifiers"):
         to_apiserver_cel("cel.bind(a.b, 1, 2)")
+
+
+def test_variable_that_needs_casts_keeps_kyverno_type_for_its_users():
+    # Kyverno types the variable dyn; `variables.v == 1` compiles there (false), so the variable keeps its cast
+    variables = {"v": "request.name.orValue('')"}
+    assert to_apiserver_cel(variables["v"], variables=variables, keep_kyverno_types=True) == "dyn(request.name)"
+    for expr in ["variables.v == 1", "request.name.orValue('') == 1 && variables.v == 'p'",
+                 "request.name.orValue('') == 'p'"]:
+        agree(expr, [{}], variables)
+    assert to_apiserver_cel("request.name.orValue('') == 'p'", variables=variables) == "request.name == 'p'"
