@@ -83,10 +83,14 @@ def has_nested_anchors(pattern: Any) -> bool:
 
 @dataclass(frozen=True)
 class Status:
-    """CEL booleans for the two non-pass outcomes of a pattern node; "false" when impossible."""
+    """CEL booleans for the two non-pass outcomes of a pattern node; "false" when impossible.
+
+    `code`, when set, is one CEL int for the same node (0 pass, 1 skip, 2 fail): parents that take codes evaluate
+    it once instead of repeating the fail and skip expressions (which grows with every level of anchors)."""
 
     fail: str = "false"
     skip: str = "false"
+    code: str | None = None
 
     @property
     def passes(self) -> str:
@@ -95,6 +99,36 @@ class Status:
     @property
     def not_passes(self) -> str:
         return or_(self.fail, self.skip)
+
+
+# beyond this many characters of fail+skip, a node that can be skipped is encoded as an int code
+COMPACT_THRESHOLD = 1500
+
+
+def _coded(code: str) -> Status:
+    return Status(fail=f"{paren(code)} == 2", skip=f"{paren(code)} == 1", code=code)
+
+
+def code_of(st: Status) -> str:
+    """CEL int 0 pass / 1 skip / 2 fail for a node."""
+    if st.code is not None:
+        return st.code
+    if st.fail == "true":
+        return "2"
+    if st.skip == "false":
+        return "0" if st.fail == "false" else f"{paren(st.fail)} ? 2 : 0"
+    if st.fail == "false":
+        return "1" if st.skip == "true" else f"{paren(st.skip)} ? 1 : 0"
+    return f"{paren(st.fail)} ? 2 : ({paren(st.skip)} ? 1 : 0)"
+
+
+def _not_passing(st: Status) -> str:
+    """CEL bool: the node skipped or failed (its code evaluated once when it has one)."""
+    return f"{paren(st.code)} != 0" if st.code is not None else st.not_passes
+
+
+def _big(st: Status) -> bool:
+    return st.code is not None or (st.skip != "false" and len(st.fail) + len(st.skip) > COMPACT_THRESHOLD)
 
 
 @dataclass(frozen=True)
@@ -335,6 +369,8 @@ def _node(ref: _Ref, pattern: Any, names: _Names, ctx: str = "") -> Status:
     if isinstance(pattern, dict):
         guard = and_(ref.present, is_type(v, "map"))
         inner = _map(v, pattern, names, ctx)
+        if inner.code is not None:
+            return _coded(inner.code if guard == "true" else f"{paren(guard)} ? ({inner.code}) : 2")
         return Status(fail=or_(not_(guard), inner.fail), skip=and_(guard, inner.skip))
     if isinstance(pattern, list):
         guard = and_(ref.present, is_type(v, "list"))
@@ -344,6 +380,11 @@ def _node(ref: _Ref, pattern: Any, names: _Names, ctx: str = "") -> Status:
         if isinstance(first, dict):
             e = names.fresh()
             st = _node(_Ref(e), first, names)
+            if _big(st):
+                codes, x = names.fresh(), names.fresh()
+                summary = (f"[{paren(v)}.map({e}, {code_of(st)})].map({codes}, {codes}.exists({x}, {x} == 2) ? 2 : "
+                           f"(size({codes}) > 0 && {codes}.all({x}, {x} == 1) ? 1 : 0))[0]")
+                return _coded(summary if guard == "true" else f"{paren(guard)} ? {summary} : 2")
             any_fail = "false" if st.fail == "false" else f"{paren(v)}.exists({e}, {st.fail})"
             skip = "false"
             if st.skip != "false":
@@ -499,7 +540,7 @@ def _map(m: str, pattern: dict, names: _Names, ctx: str) -> Status:
             continue
         st = _node(_Ref(child), value, names, child_ctx(name))
         if kind == CONDITION:
-            cond_skips.append(or_(not_(present), st.fail, st.skip))
+            cond_skips.append(or_(not_(present), _not_passing(st)))
         elif kind == EQUALITY:
             if st.skip != "false":
                 # a skip from inside an equality anchor only decides when it is the map's sole anchor (then
@@ -531,7 +572,7 @@ def _map(m: str, pattern: dict, names: _Names, ctx: str) -> Status:
         child = field(m, name)
         if kind == GLOBAL:
             st = _node(_Ref(child), value, names, child_ctx(name))
-            statuses.append(Status(skip=and_(present, st.not_passes)))
+            statuses.append(Status(skip=and_(present, _not_passing(st))))
         elif value == "*":
             statuses.append(Status(fail=not_(and_(present, f"type({child}) != null_type"))))
         else:
@@ -545,7 +586,20 @@ def _map(m: str, pattern: dict, names: _Names, ctx: str) -> Status:
 
     skip = or_(a_skip, and_(not_(a_fail), r_skip))
     fail = or_(a_fail, and_(not_(a_skip), r_fail))
-    return Status(fail=fail, skip=skip)
+    result = Status(fail=fail, skip=skip)
+    if not _big(result) and not any(st.code is not None for st in statuses):
+        return result
+    # one int per key, each evaluated once: anchors decide first, then the first key that does not pass
+    codes, x = names.fresh(), names.fresh()
+    first = (f"[[{', '.join(code_of(st) for st in statuses)}].filter({x}, {x} != 0)].map({codes}, "
+             f"size({codes}) > 0 ? {codes}[0] : 0)[0]") if statuses else "0"
+    anchors_fail = or_(*other_fails)
+    code = first
+    if anchors_fail != "false":
+        code = f"{paren(anchors_fail)} ? 2 : ({code})"
+    if a_skip != "false":
+        code = f"{paren(a_skip)} ? 1 : ({code})"
+    return _coded(code)
 
 
 def _wildcard_key(labels: str, key: str, value: str, names: _Names) -> Status:

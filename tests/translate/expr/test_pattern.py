@@ -10,8 +10,17 @@ from __future__ import annotations
 import pytest
 
 from exprcel import evaluate, needs_quantity
+from migrator.translate.kyverno import pattern as pattern_module
 from migrator.translate.kyverno.pattern import any_pattern_to_cel, pattern_to_cel, validate_nil
 from migrator.translate.kyverno.scope import Scope, Unsupported
+
+
+@pytest.fixture(autouse=True, params=["boolean", "coded"])
+def encoding(request, monkeypatch):
+    """Every pattern test runs with both encodings: boolean (fail, skip) pairs and one int code per node."""
+    if request.param == "coded":
+        monkeypatch.setattr(pattern_module, "COMPACT_THRESHOLD", 0)
+    return request.param
 
 
 def passes(pattern, resource) -> bool:
