@@ -114,3 +114,34 @@ def test_length_and_projections():
 def test_unknown_operator_is_unsupported():
     with pytest.raises(Unsupported, match="operator"):
         conditions_to_cel({"all": [{"key": "a", "operator": "Matches", "value": "a"}]}, Scope())
+
+
+# kyverno/kyverno pkg/engine/variables/operator/duration_test.go (Go int64(x) written as x)
+DURATION_CASES = [
+    ("2h", "DurationGreaterThan", "1h", True), ("1h", "DurationGreaterThan", "2h", False),
+    ("1h", "DurationGreaterThan", "1h", False), ("60m", "DurationGreaterThan", "1h", False),
+    ("61m", "DurationGreaterThan", "1h", True), (120, "DurationGreaterThan", 60, True),
+    (60, "DurationGreaterThan", 120, False), (3600, "DurationGreaterThan", 1800, True),
+    (120, "DurationGreaterThan", "1m", True), (120.5, "DurationGreaterThan", 60.5, True),
+    (120.5, "DurationGreaterThan", 60, True), (120.0, "DurationGreaterThan", "1m", True),
+    (True, "DurationGreaterThan", False, False),
+    ("2h", "DurationGreaterThanOrEquals", "1h", True), ("1h", "DurationGreaterThanOrEquals", "60m", True),
+    ("30m", "DurationGreaterThanOrEquals", "1h", False), (60, "DurationGreaterThanOrEquals", 60, True),
+    ("30m", "DurationLessThan", "1h", True), ("2h", "DurationLessThan", "1h", False),
+    ("1h", "DurationLessThan", "60m", False), (30, "DurationLessThan", 60, True),
+    ("30m", "DurationLessThanOrEquals", "1h", True), ("1h", "DurationLessThanOrEquals", "60m", True),
+    ("2h", "DurationLessThanOrEquals", "1h", False), (60, "DurationLessThanOrEquals", 60, True),
+    (120, "DurationGreaterThan", 60.0, True), (120, "DurationGreaterThan", "1m", True),
+    (120, "DurationGreaterThan", "invalid", False), (120, "DurationGreaterThan", True, False),
+    (120.0, "DurationGreaterThan", 60, True), (120.0, "DurationGreaterThan", "invalid", False),
+    ("2m", "DurationGreaterThan", 60, True), ("2m", "DurationGreaterThan", 60.0, True),
+    ("invalid", "DurationGreaterThan", 60, False), ("1h", "DurationGreaterThan", "invalid", False),
+    ("1h", "DurationGreaterThan", True, False),
+]
+
+
+@pytest.mark.parametrize("key,operator,value,want", DURATION_CASES, ids=[ids(c) for c in DURATION_CASES])
+def test_duration_operators(key, operator, value, want):
+    assert holds({"all": [{"key": key, "operator": operator, "value": value}]}) is want
+    cond = {"key": "{{ request.object.key }}", "operator": operator, "value": value}
+    assert holds({"all": [cond]}, {"key": key}) is want
