@@ -77,17 +77,43 @@ def schema() -> dict[str, Any]:
     return json.loads(text)
 
 
-@functools.lru_cache(maxsize=1)
-def _validator() -> Any:
+@functools.lru_cache(maxsize=4)
+def _validator(kind: str | None) -> Any:
     import jsonschema
 
-    return jsonschema.Draft202012Validator(schema())
+    doc = dict(schema())
+    if kind in doc["$defs"]:  # validate against the object's own definition: precise error messages
+        doc.pop("oneOf")
+        doc["$ref"] = f"#/$defs/{kind}"
+    return jsonschema.Draft202012Validator(doc)
+
+
+_QUALIFIED_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+
+
+def condition_names(conditions: list[dict[str, str]]) -> list[dict[str, str]]:
+    """matchConditions with names the API server accepts (qualified names, unique). Kyverno does not check
+    celPreconditions names; a name never changes a decision, so an invalid one is rewritten, not refused."""
+    out, used = [], set()
+    for c in conditions:
+        name = c["name"]
+        if not _QUALIFIED_NAME.match(name) or name in used:
+            base = re.sub(r"[^-A-Za-z0-9_.]+", "-", name).strip("-_.")[:50].strip("-_.") or "condition"
+            name = f"{base}-{hashlib.sha256(c['name'].encode()).hexdigest()[:6]}"
+            n = 2
+            while name in used:
+                name = f"{base}-{n}"
+                n += 1
+        used.add(name)
+        out.append({**c, "name": name})
+    return out
 
 
 def schema_errors(obj: dict[str, Any]) -> list[str]:
     """Schema violations of one generated object (empty when valid)."""
     errors = []
-    for err in _validator().iter_errors(obj):
+    kind = obj.get("kind") if isinstance(obj, dict) else None
+    for err in _validator(kind if isinstance(kind, str) else None).iter_errors(obj):
         path = "/".join(str(p) for p in err.absolute_path)
         errors.append(f"{path or '<root>'}: {err.message}")
     return errors

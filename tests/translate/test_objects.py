@@ -183,3 +183,19 @@ def test_kyverno_cel_dialect_is_ported_orvalue_on_plain_values():
     assert "orValue" not in expr
     env = Environment({"object": "dyn"})
     assert bool(env.compile(expr).evaluate({"object": to_cel({"data": {"a": "1"}})}))
+
+
+def test_condition_names_are_made_valid_and_unique():
+    from migrator.translate.objects import condition_names
+
+    out = condition_names([{"name": "Only for prod", "expression": "true"}, {"name": "ok", "expression": "true"},
+                           {"name": "ok", "expression": "false"}])
+    names = [c["name"] for c in out]
+    assert names[1] == "ok" and len(set(names)) == 3
+    assert all(re.match(schema()["$defs"]["qualifiedName"]["pattern"], n) for n in names)
+    assert [c["expression"] for c in out] == ["true", "true", "false"]
+
+
+def test_schema_errors_name_the_field():
+    errs = schema_errors(vap(matchConditions=[{"name": "bad name", "expression": "true"}]))
+    assert errs and errs[0].startswith("spec/matchConditions/0/name")

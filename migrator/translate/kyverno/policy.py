@@ -19,7 +19,7 @@ from migrator.translate.kyverno.match import translate_match
 from migrator.translate.kyverno.rules import translate_rule
 from migrator.translate.kyverno.scope import Unsupported
 from migrator.translate.model import CONVERTED, PARTIAL, UNSUPPORTED, PolicyConversion, RuleStatus
-from migrator.translate.objects import binding_object, check_objects, object_name, policy_object
+from migrator.translate.objects import binding_object, check_objects, condition_names, object_name, policy_object
 
 POLICY_ANNOTATION = "migrator.kyverno.io/policy"
 
@@ -86,10 +86,7 @@ def _objects(policy: Any, rule: dict[str, Any], source_rule: str, match: Any, pi
     }
     if pieces.param_kind:
         vap_spec["paramKind"] = pieces.param_kind
-    conditions = _webhook_conditions(spec) + match.conditions + pieces.match_conditions
-    names = [c["name"] for c in conditions]
-    if len(set(names)) != len(names):
-        raise Unsupported(f"duplicate matchCondition names {sorted(n for n in set(names) if names.count(n) > 1)}")
+    conditions = condition_names(_webhook_conditions(spec) + match.conditions + pieces.match_conditions)
     if conditions:
         vap_spec["matchConditions"] = conditions
     if pieces.variables:

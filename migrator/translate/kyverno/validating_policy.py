@@ -20,7 +20,7 @@ from migrator.translate.cel_literal import quote
 from migrator.translate.kyverno.match import IS_NAMESPACE
 from migrator.translate.kyverno.scope import Unsupported
 from migrator.translate.model import CONVERTED, UNSUPPORTED, PolicyConversion, RuleStatus
-from migrator.translate.objects import binding_object, check_objects, object_name, policy_object
+from migrator.translate.objects import binding_object, check_objects, condition_names, object_name, policy_object
 
 VALID_ACTIONS = ("Deny", "Warn", "Audit")
 
@@ -38,7 +38,7 @@ def _vap_spec(spec: dict[str, Any]) -> dict[str, Any]:
     dialect = Dialect(spec.get("variables"))
     conditions = copy_named(spec.get("matchConditions"), "spec.matchConditions", "expression", dialect)
     if conditions:
-        out["matchConditions"] = conditions
+        out["matchConditions"] = condition_names(conditions)
     variables = copy_named(spec.get("variables"), "spec.variables", "expression", dialect)
     if variables:
         out["variables"] = variables
@@ -58,7 +58,7 @@ def _scoped(vap_spec: dict[str, Any], namespace: str | None) -> dict[str, Any]:
     if namespace:
         condition = {"name": "kyverno-policy-namespace",
                      "expression": f'!{IS_NAMESPACE} && has(request.namespace) && request.namespace == {quote(namespace)}'}
-        vap_spec["matchConditions"] = [condition] + list(vap_spec.get("matchConditions") or [])
+        vap_spec["matchConditions"] = condition_names([condition] + list(vap_spec.get("matchConditions") or []))
     return vap_spec
 
 
