@@ -17,7 +17,7 @@ from migrator.translate.kyverno.scope import Unsupported
 # ValidatingAdmissionPolicy does not declare; a call or member access on them needs Kyverno.
 KYVERNO_CEL_GLOBALS = ("globalContext", "http", "resource", "image", "imagedata", "images", "generator", "exceptions",
                        "attestations", "attestors", "json", "yaml", "x509", "random", "time", "hash", "gctx",
-                       "parseImageReference")
+                       "parseImageReference", "parseServiceAccount")
 _GLOBAL_RE = re.compile(r"(?<![\w.])(" + "|".join(KYVERNO_CEL_GLOBALS) + r")\s*[.(]")
 _BOUND_RE = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter|transformList|transformMap)\s*\(\s*(\w+)\s*[,)]")
 _BIND_RE = re.compile(r"cel\.bind\s*\(\s*(\w+)\s*,")
