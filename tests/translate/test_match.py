@@ -163,3 +163,10 @@ def test_crd_plural_convention(kind, plural):
     from migrator.translate.kyverno.kinds import crd_plural
 
     assert crd_plural(kind) == plural
+
+
+def test_wildcards_in_selector_match_labels_follow_kyverno():
+    rule = {"match": {"any": [{"resources": {"kinds": ["Pod"], "selector": {"matchLabels": {"app.kubernetes.io/*": "web-?"}}}}]}}
+    assert matches(rule, request(), {"metadata": {"name": "a", "labels": {"app.kubernetes.io/name": "web-1"}}})
+    assert not matches(rule, request(), {"metadata": {"name": "a", "labels": {"app.kubernetes.io/name": "web-12"}}})
+    assert not matches(rule, request(), {"metadata": {"name": "a"}})

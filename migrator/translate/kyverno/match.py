@@ -105,7 +105,11 @@ def label_selector_cel(selector: Any, labels: str, guard: str, what: str) -> str
     parts: list[str] = []
     for key, value in (selector.get("matchLabels") or {}).items():
         if any(c in str(key) + str(value) for c in "*?"):
-            raise Unsupported(f"wildcards in {what}.matchLabels")
+            # Kyverno's wildcards.ReplaceInSelector: the entry becomes a label of the object that matches both
+            # wildcards, if there is one (otherwise `*`/`?` turn into `0`, which no label can then match)
+            parts.append(f"({guard} && {labels}.exists(lk, {wildcard_cel(str(key), 'lk')} && "
+                         f"{wildcard_cel(str(value), labels + '[lk]')}))")
+            continue
         k, v = quote(str(key)), quote(str(value))
         parts.append(f"({guard} && {k} in {labels} && {labels}[{k}] == {v})")
     for expr in selector.get("matchExpressions") or []:
