@@ -348,3 +348,15 @@ def test_enforce_deny_rule_old_object_guard_reads_the_old_object():
     assert denied(vap, review("CREATE", pod(labels={"bad": "x"})))
     assert denied(vap, review("UPDATE", pod(labels={"bad": "x"}), pod()))
     assert not denied(vap, review("UPDATE", pod(labels={"bad": "x"}), pod(labels={"bad": "x"})))
+
+
+def test_existing_violation_guard_sees_operation_as_create():
+    rule = dict(PATTERN_RULE, match={"any": [{"resources": {"kinds": ["Pod"]}}]},
+                preconditions={"all": [{"key": "{{ request.operation || 'BACKGROUND' }}", "operator": "Equals",
+                                        "value": "UPDATE"}]})
+    conv = convert_classic(policy([rule], action="Enforce", annotations={"pod-policies.kyverno.io/autogen-controllers": "none"}))
+    assert conv.rules[0].status == "converted", conv.rules[0].reason
+    vap = conv.objects[0]
+    assert not denied(vap, review("CREATE", pod()))  # precondition false: skipped
+    # UPDATE: the old object is re-checked as a CREATE, its precondition fails, so it is not an existing violation
+    assert denied(vap, review("UPDATE", pod(), pod()))

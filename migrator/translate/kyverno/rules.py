@@ -14,6 +14,7 @@ mutate / generate / verifyImages / validate.manifests are not validation a VAP c
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -166,16 +167,36 @@ def _validation_cel(validate: dict[str, Any], scope: Scope) -> str:
     raise Unsupported("validate rule without deny, pattern, anyPattern, foreach, podSecurity or cel")
 
 
+_OPERATION = re.compile(r"(?<![\w.])request\.operation(?![\w])")
+# CEL string literals (triple-quoted, single- or double-quoted with escapes): their text is not code
+_CEL_STRING = re.compile(r"(?s)('''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\")")
+
+
+def _as_create(cel: str) -> str:
+    """The expression as Kyverno's old-object check sees it: request.operation is CREATE there.
+
+    Reads of `request.operation` outside string literals become "CREATE"; has(request.operation) is refused."""
+    if "request.operation" not in cel:
+        return cel
+    pieces = _CEL_STRING.split(cel)  # even indexes: code; odd indexes: string literals
+    code = pieces[0::2]
+    if any(re.search(r"has\(\s*request\.operation", c) for c in code):
+        raise Unsupported("allowExistingViolations on a rule that tests has(request.operation)")
+    pieces[0::2] = [_OPERATION.sub('"CREATE"', c) for c in code]
+    return "".join(pieces)
+
+
 def _with_old_object_guard(rule: dict[str, Any], validate: dict[str, Any], passes: str) -> str:
     if validate.get("allowExistingViolations") is False:
         return passes
     text = json.dumps([rule.get("preconditions"), rule.get("context"), validate])
-    if "oldObject" in text or "operation" in text:
-        raise Unsupported("allowExistingViolations on a rule that reads request.oldObject/operation")
+    if "oldObject" in text:
+        raise Unsupported("allowExistingViolations on a rule that reads request.oldObject")
+    # Kyverno re-evaluates the rule with request.object = the old object and request.operation = CREATE
     old_scope = translate_context(rule, replace(base_scope(), object="oldObject", old_object="oldObject"))
-    old_passes = _validation_cel(validate, old_scope)
+    old_passes = _as_create(_validation_cel(validate, old_scope))
     old_fails = f"!({old_passes})"
     if rule.get("preconditions"):
-        old_pre = expression_module("conditions").conditions_to_cel(rule["preconditions"], old_scope)
+        old_pre = _as_create(expression_module("conditions").conditions_to_cel(rule["preconditions"], old_scope))
         old_fails = f"({old_pre}) && {old_fails}"
     return f'({passes}) || (request.operation == "UPDATE" && oldObject != null && {old_fails})'
