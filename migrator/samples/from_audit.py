@@ -33,7 +33,7 @@ from typing import Any, Iterable, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 from migrator.errors import MigratorError
-from migrator.samples.kinds import guess_kind, kind_for_resource, split_api_version
+from migrator.sources.kinds import guess_kind, kind_for_resource, split_api_version
 from migrator.samples.review import Sample, admission_review, default_options, gvk, gvr, label_for
 from migrator.samples.selectors import ResourceSelector, parse_selectors
 from migrator.sources.audit import AuditEvent, FileStats, find_audit_logs, read_audit_file

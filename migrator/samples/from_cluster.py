@@ -10,7 +10,7 @@ deletionGracePeriodSeconds, and `status`, which create strategies reset before v
 everything the user wrote is kept.
 
 Resource names: CustomResourceDefinitions found in the same dump (or discovery, live) give exact plurals and
-scopes; built-ins come from migrator.samples.kinds; anything else is guessed as the API machinery does.
+scopes; built-ins come from migrator.sources.kinds; anything else is guessed as the API machinery does.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from migrator.errors import InputError, MigratorError
-from migrator.samples.kinds import is_namespaced, resource_for_kind, split_api_version
+from migrator.sources.kinds import is_namespaced, resource_for_kind, split_api_version
 from migrator.samples.review import Sample, admission_review, default_options, gvk, gvr, label_for
 from migrator.samples.selectors import ResourceSelector
 

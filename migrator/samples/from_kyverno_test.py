@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from migrator.errors import InputError
-from migrator.samples.kinds import is_namespaced, resource_for_kind, split_api_version
+from migrator.sources.kinds import is_namespaced, resource_for_kind, split_api_version
 from migrator.samples.review import Sample, admission_review, default_options, gvk, gvr, label_for
 
 TEST_FILE_NAMES = ("kyverno-test.yaml", "kyverno-test.yml")
@@ -214,7 +214,7 @@ def _short_kind(kind: Any) -> str:
 
 
 def _kind_for_plural(plural: str) -> str:
-    from migrator.samples.kinds import BUILTIN_KINDS
+    from migrator.sources.kinds import BUILTIN_KINDS
 
     for kind, (_g, _v, res, _n) in BUILTIN_KINDS.items():
         if res == plural:

@@ -169,7 +169,7 @@ def test_cli_bad_inputs(tmp_path, capsys):
 
 
 def test_scope_of_kinds_outside_the_builtin_table():
-    from migrator.samples.kinds import is_namespaced
+    from migrator.sources.kinds import is_namespaced
 
     assert is_namespaced("ClusterRole", "authorization.openshift.io") is False  # same scope as the built-in
     assert is_namespaced("APIServer", "config.openshift.io") is False

@@ -1,10 +1,10 @@
 """Kyverno kind selectors (`Pod`, `v1/Pod`, `apps/v1/Deployment`, `Pod/exec`, `*`) and the resources they name.
 
 Kyverno matches kinds (group/version/Kind[/subresource], each part a wildcard); a ValidatingAdmissionPolicy matches
-resources (group, version, plural[/subresource]). Built-in kinds map through the table below, which lists the
-Kubernetes built-in API types with their group, plural and scope. For kinds not in the table (CRDs), the plural is not
-knowable without discovery; we then match every resource of the group and compare `request.kind` in CEL, which is exact
-whatever plural the CRD author chose.
+resources (group, version, plural[/subresource]). Built-in kinds map through the one built-in table,
+migrator.sources.kinds, which lists the Kubernetes built-in API types with their group, plural and scope. For kinds
+not in the table (CRDs), the plural is not knowable without discovery; we then match every resource of the group and
+compare `request.kind` in CEL, which is exact whatever plural the CRD author chose.
 """
 
 from __future__ import annotations
@@ -12,66 +12,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from migrator.sources.kinds import BUILTIN_KINDS as SOURCE_BUILTIN_KINDS
+
 VERSION_RE = re.compile(r"^(v\d+((alpha|beta)\d+)?|\*)$")
 
-# kind -> (group, plural, namespaced)
+# kind -> (group, plural, namespaced): the built-in table of migrator.sources.kinds, without the kinds that are not
+# resources a kind selector can be turned into. Scale and Eviction are the kinds of subresources (deployments/scale,
+# pods/eviction), not of resources. The other kinds left out are kinds this translation has never treated as built-in;
+# they go through the generic (CRD) path, as before the tables were merged.
+_NOT_MATCHED_AS_BUILTIN = frozenset({
+    "Scale", "Eviction",
+    "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding", "SelfSubjectReview", "IPAddress", "ServiceCIDR",
+})
 BUILTIN_KINDS: dict[str, tuple[str, str, bool]] = {
-    "Binding": ("", "bindings", True),
-    "ComponentStatus": ("", "componentstatuses", False),
-    "ConfigMap": ("", "configmaps", True),
-    "Endpoints": ("", "endpoints", True),
-    "Event": ("", "events", True),
-    "LimitRange": ("", "limitranges", True),
-    "Namespace": ("", "namespaces", False),
-    "Node": ("", "nodes", False),
-    "PersistentVolumeClaim": ("", "persistentvolumeclaims", True),
-    "PersistentVolume": ("", "persistentvolumes", False),
-    "Pod": ("", "pods", True),
-    "PodTemplate": ("", "podtemplates", True),
-    "ReplicationController": ("", "replicationcontrollers", True),
-    "ResourceQuota": ("", "resourcequotas", True),
-    "Secret": ("", "secrets", True),
-    "ServiceAccount": ("", "serviceaccounts", True),
-    "Service": ("", "services", True),
-    "MutatingWebhookConfiguration": ("admissionregistration.k8s.io", "mutatingwebhookconfigurations", False),
-    "ValidatingWebhookConfiguration": ("admissionregistration.k8s.io", "validatingwebhookconfigurations", False),
-    "ValidatingAdmissionPolicy": ("admissionregistration.k8s.io", "validatingadmissionpolicies", False),
-    "ValidatingAdmissionPolicyBinding": ("admissionregistration.k8s.io", "validatingadmissionpolicybindings", False),
-    "CustomResourceDefinition": ("apiextensions.k8s.io", "customresourcedefinitions", False),
-    "APIService": ("apiregistration.k8s.io", "apiservices", False),
-    "ControllerRevision": ("apps", "controllerrevisions", True),
-    "DaemonSet": ("apps", "daemonsets", True),
-    "Deployment": ("apps", "deployments", True),
-    "ReplicaSet": ("apps", "replicasets", True),
-    "StatefulSet": ("apps", "statefulsets", True),
-    "TokenReview": ("authentication.k8s.io", "tokenreviews", False),
-    "LocalSubjectAccessReview": ("authorization.k8s.io", "localsubjectaccessreviews", True),
-    "SelfSubjectAccessReview": ("authorization.k8s.io", "selfsubjectaccessreviews", False),
-    "SelfSubjectRulesReview": ("authorization.k8s.io", "selfsubjectrulesreviews", False),
-    "SubjectAccessReview": ("authorization.k8s.io", "subjectaccessreviews", False),
-    "HorizontalPodAutoscaler": ("autoscaling", "horizontalpodautoscalers", True),
-    "CronJob": ("batch", "cronjobs", True),
-    "Job": ("batch", "jobs", True),
-    "CertificateSigningRequest": ("certificates.k8s.io", "certificatesigningrequests", False),
-    "Lease": ("coordination.k8s.io", "leases", True),
-    "EndpointSlice": ("discovery.k8s.io", "endpointslices", True),
-    "FlowSchema": ("flowcontrol.apiserver.k8s.io", "flowschemas", False),
-    "PriorityLevelConfiguration": ("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations", False),
-    "IngressClass": ("networking.k8s.io", "ingressclasses", False),
-    "Ingress": ("networking.k8s.io", "ingresses", True),
-    "NetworkPolicy": ("networking.k8s.io", "networkpolicies", True),
-    "RuntimeClass": ("node.k8s.io", "runtimeclasses", False),
-    "PodDisruptionBudget": ("policy", "poddisruptionbudgets", True),
-    "ClusterRoleBinding": ("rbac.authorization.k8s.io", "clusterrolebindings", False),
-    "ClusterRole": ("rbac.authorization.k8s.io", "clusterroles", False),
-    "RoleBinding": ("rbac.authorization.k8s.io", "rolebindings", True),
-    "Role": ("rbac.authorization.k8s.io", "roles", True),
-    "PriorityClass": ("scheduling.k8s.io", "priorityclasses", False),
-    "CSIDriver": ("storage.k8s.io", "csidrivers", False),
-    "CSINode": ("storage.k8s.io", "csinodes", False),
-    "CSIStorageCapacity": ("storage.k8s.io", "csistoragecapacities", True),
-    "StorageClass": ("storage.k8s.io", "storageclasses", False),
-    "VolumeAttachment": ("storage.k8s.io", "volumeattachments", False),
+    kind: (group, plural, namespaced)
+    for kind, (group, _version, plural, namespaced) in SOURCE_BUILTIN_KINDS.items()
+    if kind not in _NOT_MATCHED_AS_BUILTIN
 }
 
 
