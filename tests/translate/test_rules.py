@@ -91,12 +91,17 @@ def test_audit_update_has_no_existing_violation_exception():
     assert denied(vap, review("UPDATE", pod(), pod()))
 
 
-def test_enforce_with_label_match_is_unsupported():
+def test_enforce_with_label_match_rechecks_the_old_objects_labels():
     rule = dict(PATTERN_RULE, match={"any": [{"resources": {"kinds": ["Pod"], "selector": {"matchLabels": {"a": "b"}}}}]})
-    conv = convert_classic(policy([rule], action="Enforce"))
-    assert conv.rules[0].status == "unsupported"
-    assert "allowExistingViolations" in conv.rules[0].reason
-    assert conv.objects == []
+    conv = convert_classic(policy([rule], action="Enforce", annotations={"pod-policies.kyverno.io/autogen-controllers": "none"}))
+    assert conv.rules[0].status == "converted", conv.rules[0].reason
+    vap = conv.objects[0]
+    labelled = {"a": "b"}
+    assert denied(vap, review("UPDATE", pod(labels=labelled), pod(labels=labelled, priority="x")))
+    # the old object violated too and was matched: an existing violation, let through
+    assert not denied(vap, review("UPDATE", pod(labels=labelled), pod(labels=labelled)))
+    # the old object was not matched (no label): its violation does not count, the update is denied
+    assert denied(vap, review("UPDATE", pod(labels=labelled), pod()))
 
 
 def test_unsupported_kinds_of_rules():
@@ -186,14 +191,16 @@ def test_enforce_cel_rule_has_no_existing_violation_guard():
 
 def test_existing_violation_guard_only_when_the_old_object_would_match_as_create():
     update_only = dict(PATTERN_RULE, match={"any": [{"resources": {"kinds": ["Pod"], "operations": ["UPDATE"]}}]})
-    conv = convert_classic(policy([update_only], action="Enforce"))
+    conv = convert_classic(policy([update_only], action="Enforce", annotations={"pod-policies.kyverno.io/autogen-controllers": "none"}))
     assert conv.rules[0].status == "converted", conv.rules[0].reason
     # the old object never matches as a CREATE: no exception, a violating update is denied
     assert denied(conv.objects[0], review("UPDATE", pod(), pod()))
     mixed = dict(PATTERN_RULE, match={"any": [{"resources": {"kinds": ["Pod"], "operations": ["UPDATE"]}},
                                               {"resources": {"kinds": ["Pod"], "operations": ["CREATE"]}}]})
-    assert convert_classic(policy([mixed], action="Enforce")).rules[0].status == "unsupported"
-
+    conv = convert_classic(policy([mixed], action="Enforce", annotations={"pod-policies.kyverno.io/autogen-controllers": "none"}))
+    assert conv.rules[0].status == "converted", conv.rules[0].reason
+    # the second filter matches the old object as a CREATE: an existing violation is let through
+    assert not denied(conv.objects[0], review("UPDATE", pod(), pod()))
 
 def test_service_account_builtin_variables():
     rule = {"name": "sa", "match": {"any": [{"resources": {"kinds": ["Pod"], "operations": ["CREATE"]}}]},

@@ -53,9 +53,9 @@ class MatchTranslation:
     conditions: list[dict[str, str]] = field(default_factory=list)  # [{"name", "expression"}]
     dropped: list[str] = field(default_factory=list)  # what was left out (makes the rule partial)
     kinds: list[KindSelector] = field(default_factory=list)  # every kind selector of the match block
-    # Kyverno re-matches the old object as a CREATE for its existing-violation check: "always" when every request
-    # this rule matches would also match that way, "never" when none would, "depends" otherwise.
-    old_as_create: str = "always"
+    # Kyverno re-matches the old object as a CREATE for its existing-violation check (validateOldObject):
+    # the match/exclude predicate with the old object and operation CREATE.
+    old_object_match: str = "true"
 
     def match_constraints(self) -> dict[str, Any]:
         return {"resourceRules": self.resource_rules, "matchPolicy": "Equivalent"}
@@ -340,11 +340,10 @@ def translate_match(rule: dict[str, Any], *, policy_namespace: str | None = None
             exact = exact and rr_exact
             rules.append(rr)
     out.resource_rules = _merge_rules(rules)
-    out.old_as_create = _old_as_create(mode, filters, rule.get("exclude"))
+    preds = [filter_cel(d, i, what="match") for d, i in filters]
+    matched = all_of(preds) if mode == "all" else any_of(preds)
     if not exact:
-        preds = [filter_cel(d, i, what="match") for d, i in filters]
-        expr = all_of(preds) if mode == "all" else any_of(preds)
-        out.conditions.append({"name": "kyverno-match", "expression": expr})
+        out.conditions.append({"name": "kyverno-match", "expression": matched})
     if policy_namespace:
         # a namespaced Policy only applies to namespaced objects in its own namespace
         ns = quote(policy_namespace)
@@ -370,28 +369,35 @@ def translate_match(rule: dict[str, Any], *, policy_namespace: str | None = None
         if preds:
             excluded = all_of(preds) if emode == "all" else any_of(preds)
             out.conditions.append({"name": "kyverno-exclude", "expression": f"!({excluded})"})
+            matched = all_of([matched, f"!({excluded})"])
+    out.old_object_match = as_old_object_create(matched)
     return out
 
 
-OBJECT_DEPENDENT_KEYS = ("selector", "annotations")
+_OPERATION = re.compile(r"(?<![\w.])request\.operation(?![\w])")
+# CEL string literals (triple-quoted, single- or double-quoted with escapes): their text is not code
+_CEL_STRING = re.compile(r"(?s)('\'\'.*?'\'\'|\"\"\".*?\"\"\"|'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\")")
 
 
-def _old_as_create(mode: str, filters: list[tuple[dict[str, Any], dict[str, Any]]], exclude: Any) -> str:
-    """Would the old object, matched as a CREATE, match whenever the request does? (see MatchTranslation)"""
-    accepts = [not d.get("operations") or "CREATE" in d["operations"] for d, _ in filters]
-    depends_on_object = any(d.get(k) is not None for d, _ in filters for k in OBJECT_DEPENDENT_KEYS)
-    if isinstance(exclude, dict) and exclude:
-        _, efilters = _filters(exclude, "exclude")
-        if any(d.get("operations") or any(d.get(k) is not None for k in OBJECT_DEPENDENT_KEYS) for d, _ in efilters):
-            return "depends"
-    if mode == "all":
-        if not all(accepts):
-            return "never"
-    elif not any(accepts):
-        return "never"
-    elif not all(accepts):
-        return "depends"
-    return "depends" if depends_on_object else "always"
+def as_create(cel: str) -> str:
+    """`cel` with request.operation read as CREATE (Kyverno's old-object re-check runs as a CREATE).
+
+    Only code is rewritten, never string literals; has(request.operation) is refused."""
+    if "request.operation" not in cel:
+        return cel
+    pieces = _CEL_STRING.split(cel)  # even indexes: code; odd indexes: string literals
+    code = pieces[0::2]
+    if any(re.search(r"has\(\s*request\.operation", c) for c in code):
+        raise Unsupported("allowExistingViolations on a rule that tests has(request.operation)")
+    pieces[0::2] = [_OPERATION.sub('"CREATE"', c) for c in code]
+    return "".join(pieces)
+
+
+def as_old_object_create(predicate: str) -> str:
+    """The match predicate as Kyverno applies it to the old object in validateOldObject (operation CREATE)."""
+    pieces = _CEL_STRING.split(as_create(predicate))
+    pieces[0::2] = [c.replace(RESOURCE, "oldObject") for c in pieces[0::2]]
+    return "".join(pieces)
 
 
 def _merge_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:

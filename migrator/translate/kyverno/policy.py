@@ -43,7 +43,8 @@ def _rule_objects(policy: Any, rule: dict[str, Any], mode: str, source_rule: str
         kinds = {sel.kind for sel in match.kinds}
         namespaced_only = bool(kinds) and all(is_namespaced(k) for k in kinds)
         bindings, action_dropped = plan_bindings(spec, rule, mode, namespaced_only)
-        pieces = translate_rule(rule, kinds, old_object_guard=_needs_old_object_guard(spec, rule, match))
+        guard = _needs_old_object_guard(spec, rule)
+        pieces = translate_rule(rule, kinds, old_object_match=match.old_object_match if guard else None)
         part.dropped = match.dropped + pieces.dropped + action_dropped
         if str(spec.get("applyRules") or "All") == "One" and len(spec.get("rules") or []) > 1:
             part.dropped.append("applyRules: One (only the first matching rule applies) is not expressible across policies")
@@ -57,7 +58,7 @@ def _rule_objects(policy: Any, rule: dict[str, Any], mode: str, source_rule: str
     return part
 
 
-def _needs_old_object_guard(spec: dict[str, Any], rule: dict[str, Any], match: Any) -> bool:
+def _needs_old_object_guard(spec: dict[str, Any], rule: dict[str, Any]) -> bool:
     """Kyverno's existing-violation exception: for Enforce rules by their own action (not overrides, not --action),
     deny/pattern/anyPattern/foreach only (validate.cel and podSecurity run in handlers without it)."""
     validate = rule.get("validate") if isinstance(rule.get("validate"), dict) else {}
@@ -65,7 +66,7 @@ def _needs_old_object_guard(spec: dict[str, Any], rule: dict[str, Any], match: A
         return False
     if validate.get("allowExistingViolations") is False:
         return False
-    return rule_action(spec, rule) == "Enforce" and _old_object_matches(match)
+    return rule_action(spec, rule) == "Enforce"
 
 
 def _objects(policy: Any, rule: dict[str, Any], source_rule: str, match: Any, pieces: Any,
@@ -116,14 +117,6 @@ def _failure_policy(spec: dict[str, Any], validate: dict[str, Any]) -> str:
     if validate.get("cel") is not None:
         return "Fail"
     return "Ignore" if spec.get("failurePolicy") == "Ignore" else "Fail"
-
-
-def _old_object_matches(match: Any) -> bool:
-    """Does Kyverno's old-object check run (the old object re-matched as a CREATE) for the requests this rule sees?"""
-    if match.old_as_create == "depends":
-        raise Unsupported("allowExistingViolations where re-matching the old object as a CREATE depends on its "
-                          "labels/annotations or on operations (not modelled)")
-    return match.old_as_create == "always"
 
 
 def _combine(source_rule: str, parts: list[_Part]) -> tuple[RuleStatus, list[dict[str, Any]]]:

@@ -14,13 +14,13 @@ mutate / generate / verifyImages / validate.manifests are not validation a VAP c
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from migrator.translate.kyverno.cel_rule import translate_cel_rule
 from migrator.translate.kyverno.context import base_scope, expression_module, translate_context
 from migrator.translate.kyverno.foreach import foreach_to_cel
+from migrator.translate.kyverno.match import as_create
 from migrator.translate.kyverno.scope import Scope, Unsupported
 
 NOT_DELETE = 'request.operation == "DELETE"'
@@ -74,11 +74,12 @@ def _pod_paths(kinds: set[str]) -> tuple[str, str]:
     raise Unsupported(f"podSecurity on kinds {sorted(kinds)} (only Pod or one family of pod controllers)")
 
 
-def translate_rule(rule: dict[str, Any], kinds: set[str], old_object_guard: bool = False) -> RulePieces:
+def translate_rule(rule: dict[str, Any], kinds: set[str], old_object_match: str | None = None) -> RulePieces:
     """VAP pieces for one (possibly auto-generated) Kyverno rule; raises Unsupported with the construct named.
 
-    old_object_guard: model Kyverno's allowExistingViolations for Enforce rules: an UPDATE is let through when the
-    old object, evaluated as if it were being created, fails the rule too (validate_resource.go validateOldObject).
+    old_object_match: when set, model Kyverno's allowExistingViolations for Enforce rules: an UPDATE is let through
+    when the old object, re-checked as a CREATE, is matched (this CEL predicate) and fails the rule too
+    (validate_resource.go validateOldObject).
     """
     kind = rule_kind_of(rule)
     if kind != "validate":
@@ -126,8 +127,8 @@ def translate_rule(rule: dict[str, Any], kinds: set[str], old_object_guard: bool
         return pieces
     message = _message(validate, name, scope)
     passes = _validation_cel(validate, scope)
-    if old_object_guard:
-        passes = _with_old_object_guard(rule, validate, passes)
+    if old_object_match is not None:
+        passes = _with_old_object_guard(rule, validate, passes, old_object_match)
     pieces.validations.append({"expression": passes, **message})
     return pieces
 
@@ -167,26 +168,7 @@ def _validation_cel(validate: dict[str, Any], scope: Scope) -> str:
     raise Unsupported("validate rule without deny, pattern, anyPattern, foreach, podSecurity or cel")
 
 
-_OPERATION = re.compile(r"(?<![\w.])request\.operation(?![\w])")
-# CEL string literals (triple-quoted, single- or double-quoted with escapes): their text is not code
-_CEL_STRING = re.compile(r"(?s)('''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\")")
-
-
-def _as_create(cel: str) -> str:
-    """The expression as Kyverno's old-object check sees it: request.operation is CREATE there.
-
-    Reads of `request.operation` outside string literals become "CREATE"; has(request.operation) is refused."""
-    if "request.operation" not in cel:
-        return cel
-    pieces = _CEL_STRING.split(cel)  # even indexes: code; odd indexes: string literals
-    code = pieces[0::2]
-    if any(re.search(r"has\(\s*request\.operation", c) for c in code):
-        raise Unsupported("allowExistingViolations on a rule that tests has(request.operation)")
-    pieces[0::2] = [_OPERATION.sub('"CREATE"', c) for c in code]
-    return "".join(pieces)
-
-
-def _with_old_object_guard(rule: dict[str, Any], validate: dict[str, Any], passes: str) -> str:
+def _with_old_object_guard(rule: dict[str, Any], validate: dict[str, Any], passes: str, old_match: str) -> str:
     if validate.get("allowExistingViolations") is False:
         return passes
     text = json.dumps([rule.get("preconditions"), rule.get("context"), validate])
@@ -194,9 +176,11 @@ def _with_old_object_guard(rule: dict[str, Any], validate: dict[str, Any], passe
         raise Unsupported("allowExistingViolations on a rule that reads request.oldObject")
     # Kyverno re-evaluates the rule with request.object = the old object and request.operation = CREATE
     old_scope = translate_context(rule, replace(base_scope(), object="oldObject", old_object="oldObject"))
-    old_passes = _as_create(_validation_cel(validate, old_scope))
+    old_passes = as_create(_validation_cel(validate, old_scope))
     old_fails = f"!({old_passes})"
     if rule.get("preconditions"):
-        old_pre = _as_create(expression_module("conditions").conditions_to_cel(rule["preconditions"], old_scope))
+        old_pre = as_create(expression_module("conditions").conditions_to_cel(rule["preconditions"], old_scope))
         old_fails = f"({old_pre}) && {old_fails}"
+    if old_match != "true":
+        old_fails = f"({old_match}) && {old_fails}"
     return f'({passes}) || (request.operation == "UPDATE" && oldObject != null && {old_fails})'
