@@ -11,23 +11,7 @@ def selector_matches(selector: LabelSelector, labels: Mapping[str, Any] | None) 
     """True when every requirement holds. NotIn and DoesNotExist hold for a missing label; an empty selector
     matches everything."""
     labels = labels or {}
-    for req in selector.requirements:
-        present = req.key in labels
-        if req.operator == "In":
-            if not present or str(labels[req.key]) not in req.values:
-                return False
-        elif req.operator == "NotIn":
-            if present and str(labels[req.key]) in req.values:
-                return False
-        elif req.operator == "Exists":
-            if not present:
-                return False
-        elif req.operator == "DoesNotExist":
-            if present:
-                return False
-        else:  # unreachable: readers reject other operators
-            return False
-    return True
+    return all(req.matches(labels) for req in selector.requirements)
 
 
 def object_labels(obj: Any) -> Mapping[str, Any] | None:

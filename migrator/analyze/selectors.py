@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from migrator.analyze.fields import mapping, sequence, strings
+from migrator.sources.vap import LabelRequirement
 
 
 def selector_matches(selector: Any, labels: dict[str, str], *, absent_matches: bool = True) -> bool:
@@ -28,18 +29,9 @@ def selector_matches(selector: Any, labels: dict[str, str], *, absent_matches: b
 
 
 def requirement_matches(expr: dict, labels: dict[str, str]) -> bool:
-    key = str(expr.get("key", ""))
-    operator = str(expr.get("operator", ""))
-    values = strings(expr.get("values"))
-    if operator == "In":
-        return key in labels and labels[key] in values
-    if operator == "NotIn":
-        return key not in labels or labels[key] not in values
-    if operator == "Exists":
-        return key in labels
-    if operator == "DoesNotExist":
-        return key not in labels
-    return False
+    """One matchExpressions entry, read leniently (a dump is not validated), with the API server's semantics."""
+    key, operator = str(expr.get("key", "")), str(expr.get("operator", ""))
+    return LabelRequirement(key, operator, tuple(strings(expr.get("values")))).matches(labels)
 
 
 def labels_contain(labels: dict[str, str], wanted: dict[str, str]) -> bool:

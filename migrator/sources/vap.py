@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import yaml
 
@@ -54,6 +54,20 @@ class LabelRequirement:
     key: str
     operator: str  # In, NotIn, Exists, DoesNotExist
     values: tuple[str, ...] = ()
+
+    def matches(self, labels: Mapping[str, Any]) -> bool:
+        """labels.Requirement.Matches: NotIn and DoesNotExist hold for a missing label; an unknown operator holds
+        for nothing (the API server rejects it when the selector is written)."""
+        present = self.key in labels
+        if self.operator == "In":
+            return present and str(labels[self.key]) in self.values
+        if self.operator == "NotIn":
+            return not present or str(labels[self.key]) not in self.values
+        if self.operator == "Exists":
+            return present
+        if self.operator == "DoesNotExist":
+            return not present
+        return False
 
 
 @dataclass(frozen=True)
