@@ -17,6 +17,7 @@ from migrator.cel.engine import EvaluationError
 from migrator.cel.library import Library
 from migrator.cel.library._celvalues import kind, type_name
 from migrator.cel.library._gostd import go_quote
+from migrator.cel.runtime import format_double
 
 # Go's unicode.IsSpace.
 _GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -146,35 +147,6 @@ class _FormatError(Exception):
 _MAX_PRECISION = 1_000_000
 
 
-def go_format_g(f: float) -> str:
-    """strconv.FormatFloat(f, 'g', -1, 64): cel-go's double -> string (shortest digits, %e below 1e-4 and from 1e6)."""
-    if math.isnan(f):
-        return "NaN"
-    if math.isinf(f):
-        return "+Inf" if f > 0 else "-Inf"
-    if f == 0:
-        return "-0" if math.copysign(1.0, f) < 0 else "0"
-    sign = "-" if f < 0 else ""
-    r = repr(abs(f))  # Python's repr is the shortest round-trip form, as Go's -1 precision
-    mant, _, e = r.partition("e")
-    ip, _, fp = mant.partition(".")
-    digits = ip + fp
-    dp = len(ip) + (int(e) if e else 0)
-    stripped = digits.lstrip("0")
-    dp -= len(digits) - len(stripped)
-    digits = stripped.rstrip("0") or "0"
-    nd = len(digits)
-    exp = dp - 1
-    if exp < -4 or exp >= 6:
-        frac = digits[1:]
-        return sign + digits[0] + ("." + frac if frac else "") + "e" + ("-" if exp < 0 else "+") + f"{abs(exp):02d}"
-    if dp <= 0:
-        return sign + "0." + "0" * (-dp) + digits
-    if dp >= nd:
-        return sign + digits + "0" * (dp - nd)
-    return sign + digits[:dp] + "." + digits[dp:]
-
-
 def _group(int_digits: str) -> str:
     out = []
     while len(int_digits) > 3:
@@ -239,7 +211,7 @@ def _format_string(arg: Any) -> str:
     if k in ("int", "uint"):
         return str(int(arg))
     if k == "double":
-        return go_format_g(float(arg))
+        return format_double(float(arg))  # strconv.FormatFloat(f, 'g', -1, 64), as string(double)
     if k == "string":
         return str(arg)
     if k == "bytes":
