@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from migrator.errors import InputError
+from migrator.sources.documents import walk_files
 from migrator.sources.kinds import is_namespaced, resource_for_kind, split_api_version
 from migrator.samples.review import Sample, admission_review, default_options, gvk, gvr, label_for
 
@@ -66,13 +67,10 @@ def find_test_files(paths: Iterable[str]) -> list[str]:
     out: list[str] = []
     for p in paths:
         if os.path.isdir(p):
-            found = []
-            for dirpath, dirnames, filenames in os.walk(p):
-                dirnames[:] = sorted(d for d in dirnames if d != ".git")
-                found.extend(os.path.join(dirpath, f) for f in filenames if f in TEST_FILE_NAMES)
+            found = walk_files(p, keep_dir=lambda d: d != ".git", keep_file=lambda f: f in TEST_FILE_NAMES)
             if not found:
                 raise InputError(p, "no kyverno-test.yaml in this folder")
-            out.extend(sorted(found))
+            out.extend(found)
         elif os.path.exists(p):
             out.append(p)
         else:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from migrator.errors import InputError
+from migrator.sources.documents import not_hidden, walk_files
 
 AUDIT_API_VERSIONS = ("audit.k8s.io/v1", "audit.k8s.io/v1beta1")
 MAX_LINE_NUMBERS = 20  # bad line numbers kept per file; more are only counted
@@ -178,11 +179,7 @@ def find_audit_logs(paths: Iterable[str | os.PathLike]) -> list[str]:
         if p == "-":
             out.append(p)
         elif os.path.isdir(p):
-            found = []
-            for dirpath, dirnames, filenames in os.walk(p):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                found.extend(os.path.join(dirpath, f) for f in filenames if not f.startswith("."))
-            out.extend(sorted(found))
+            out.extend(walk_files(p, keep_dir=not_hidden, keep_file=not_hidden))
         elif os.path.exists(p):
             out.append(p)
         else:

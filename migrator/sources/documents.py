@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import yaml
 
@@ -91,6 +91,23 @@ def _strip_gz(name: str) -> str:
     return name[:-3] if name.endswith(".gz") else name
 
 
+def walk_files(
+    root: str | os.PathLike, *, keep_dir: Callable[[str], bool], keep_file: Callable[[str], bool]
+) -> list[str]:
+    """The files under folder `root` whose name `keep_file` keeps, in folders whose name `keep_dir` keeps, as one
+    sorted list of paths."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if keep_dir(d))
+        found.extend(os.path.join(dirpath, fn) for fn in filenames if keep_file(fn))
+    return sorted(found)
+
+
+def not_hidden(name: str) -> bool:
+    """A name that does not start with a dot (hidden files and folders, `.git`, are left out of folder walks)."""
+    return not name.startswith(".")
+
+
 def find_files(paths: Iterable[str | os.PathLike], suffixes: tuple[str, ...] = DOCUMENT_SUFFIXES) -> list[str]:
     """Files named directly, plus those under named folders (recursively) whose name ends in one of `suffixes`
     (optionally followed by `.gz`). A path that does not exist is an InputError."""
@@ -98,13 +115,7 @@ def find_files(paths: Iterable[str | os.PathLike], suffixes: tuple[str, ...] = D
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found = []
-            for dirpath, dirnames, filenames in os.walk(p):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                for fn in filenames:
-                    if _strip_gz(fn).endswith(suffixes):
-                        found.append(os.path.join(dirpath, fn))
-            out.extend(sorted(found))
+            out.extend(walk_files(p, keep_dir=not_hidden, keep_file=lambda fn: _strip_gz(fn).endswith(suffixes)))
         elif p.exists():
             out.append(str(p))
         else:
