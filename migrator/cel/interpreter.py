@@ -681,33 +681,16 @@ def _pairs(r: Any, two: bool, kind: str) -> Any:
 
 
 def _loop_all(act, r, v1, v2, pred, tr, cost, kind):  # type: ignore[no-untyped-def]
-    err = None
-    two = v2 is not None
-    for a, b in _pairs(r, two, kind):
-        act[v1] = int.__new__(_IntType, a) if two and type(a) is int else a
-        if two:
-            act[v2] = b
-        _charge(act, cost)
-        try:
-            p = pred(act)
-        except CostExceeded:
-            raise
-        except EvaluationError as exc:
-            if err is None:
-                err = exc
-            continue
-        if type(p) is not _BoolType:
-            if err is None:
-                err = R.no_overload("_&&_", p)
-            continue
-        if not p:
-            return FALSE
-    if err is not None:
-        raise err
-    return TRUE
+    return _loop_quantifier(act, r, v1, v2, pred, cost, kind, "_&&_", False)
 
 
 def _loop_exists(act, r, v1, v2, pred, tr, cost, kind):  # type: ignore[no-untyped-def]
+    return _loop_quantifier(act, r, v1, v2, pred, cost, kind, "_||_", True)
+
+
+def _loop_quantifier(act, r, v1, v2, pred, cost, kind, op, stop):  # type: ignore[no-untyped-def]
+    """all() (`op` _&&_, `stop` false) and exists() (_||_, true) as cel-go folds them: the first predicate equal to
+    `stop` decides; otherwise the first error (or non-bool) is raised, else the loop result is `not stop`."""
     err = None
     two = v2 is not None
     for a, b in _pairs(r, two, kind):
@@ -725,13 +708,13 @@ def _loop_exists(act, r, v1, v2, pred, tr, cost, kind):  # type: ignore[no-untyp
             continue
         if type(p) is not _BoolType:
             if err is None:
-                err = R.no_overload("_||_", p)
+                err = R.no_overload(op, p)
             continue
-        if p:
-            return TRUE
+        if bool(p) is stop:
+            return TRUE if stop else FALSE
     if err is not None:
         raise err
-    return FALSE
+    return FALSE if stop else TRUE
 
 
 def _loop_exists_one(act, r, v1, v2, pred, tr, cost, kind):  # type: ignore[no-untyped-def]
