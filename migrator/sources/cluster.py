@@ -20,6 +20,7 @@ from typing import Any, Iterable, Iterator
 
 from migrator.errors import InputError
 from migrator.sources.documents import is_list_kind, parse_yaml_stream, read_text
+from migrator.sources.kinds import split_api_version
 from migrator.sources.prometheus import Scrape, parse_prometheus_text
 
 AUDIT_API_VERSION = "audit.k8s.io/v1"
@@ -43,7 +44,7 @@ class KubeObject:
 
     @property
     def group(self) -> str:
-        return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
+        return split_api_version(self.api_version)[0]
 
     @property
     def metadata(self) -> dict:

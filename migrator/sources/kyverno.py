@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 from migrator.errors import InputError
 from migrator.sources.documents import Document, find_files, load_documents
+from migrator.sources.kinds import split_api_version
 
 KYVERNO_GROUP = "kyverno.io"
 POLICIES_GROUP = "policies.kyverno.io"
@@ -85,7 +86,7 @@ def policy_from_document(doc: Document) -> KyvernoPolicy | SkippedDocument:
     kind = obj.get("kind")
     if not isinstance(api_version, str) or not isinstance(kind, str):
         return SkippedDocument(doc, "not a Kubernetes object (no apiVersion/kind)")
-    group, _, version = api_version.rpartition("/")
+    group, version = split_api_version(api_version)
     if group == KYVERNO_GROUP and kind in CLASSIC_KINDS:
         if version not in KYVERNO_VERSIONS:
             raise InputError(doc.path, f"{kind} {api_version}: unknown version (served: {', '.join(KYVERNO_VERSIONS)})", doc.where)

@@ -16,6 +16,7 @@ import yaml
 
 from migrator.errors import InputError
 from migrator.sources.documents import Document, KubeYamlLoader, iter_documents, read_text
+from migrator.sources.kinds import split_api_version
 
 ADMISSION_GROUP = "admissionregistration.k8s.io"
 POLICY_KIND = "ValidatingAdmissionPolicy"
@@ -140,7 +141,7 @@ class ParamKind:
 
     @property
     def group(self) -> str:
-        return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
+        return split_api_version(self.api_version)[0]
 
 
 @dataclass(frozen=True)
@@ -489,8 +490,7 @@ def kind_of(obj: Any) -> tuple[str, str]:
     if not isinstance(obj, dict):
         return "", ""
     api_version = str(obj.get("apiVersion") or "")
-    group = api_version.rpartition("/")[0] if "/" in api_version else ""
-    return group, str(obj.get("kind") or "")
+    return split_api_version(api_version)[0], str(obj.get("kind") or "")
 
 
 def load_policy_set(paths: Iterable[str]) -> PolicySet:
