@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 import yaml
 
 from migrator.errors import InputError
 from migrator.sources.documents import Document, KubeYamlLoader, iter_documents, read_text
 from migrator.sources.kinds import split_api_version
+
+T = TypeVar("T")
 
 ADMISSION_GROUP = "admissionregistration.k8s.io"
 POLICY_KIND = "ValidatingAdmissionPolicy"
@@ -261,6 +263,24 @@ class _Reader:
             reqs.append(LabelRequirement(key, op, values))
         return LabelSelector(tuple(reqs))
 
+    def named_expressions(
+        self, value: Any, path: str, make: Callable[[str, str, str], T], *, name: str = "name", expression: str = "expression"
+    ) -> list[T]:
+        """A list of {name, expression} items, both required (matchConditions, variables; auditAnnotations with
+        key/valueExpression): `make(name, expression, field path of the expression)` for each."""
+        out = []
+        for i, raw in enumerate(self.list(value, path)):
+            p = f"{path}[{i}]"
+            raw = self.map(raw, p)
+            out.append(
+                make(
+                    self.string(raw.get(name), f"{p}.{name}", required=True),
+                    self.string(raw.get(expression), f"{p}.{expression}", required=True),
+                    f"{p}.{expression}",
+                )
+            )
+        return out
+
     def rules(self, value: Any, path: str) -> tuple[ResourceRule, ...]:
         out = []
         for i, raw in enumerate(self.list(value, path)):
@@ -366,29 +386,8 @@ def read_policy(doc: Document) -> Policy:
             r.string(pk.get("kind"), "spec.paramKind.kind", required=True),
         )
 
-    conditions = []
-    for i, raw in enumerate(r.list(spec.get("matchConditions"), "spec.matchConditions")):
-        p = f"spec.matchConditions[{i}]"
-        raw = r.map(raw, p)
-        conditions.append(
-            MatchCondition(
-                r.string(raw.get("name"), f"{p}.name", required=True),
-                r.string(raw.get("expression"), f"{p}.expression", required=True),
-                f"{p}.expression",
-            )
-        )
-
-    variables = []
-    for i, raw in enumerate(r.list(spec.get("variables"), "spec.variables")):
-        p = f"spec.variables[{i}]"
-        raw = r.map(raw, p)
-        variables.append(
-            Variable(
-                r.string(raw.get("name"), f"{p}.name", required=True),
-                r.string(raw.get("expression"), f"{p}.expression", required=True),
-                f"{p}.expression",
-            )
-        )
+    conditions = r.named_expressions(spec.get("matchConditions"), "spec.matchConditions", MatchCondition)
+    variables = r.named_expressions(spec.get("variables"), "spec.variables", Variable)
 
     validations = []
     for i, raw in enumerate(r.list(spec.get("validations"), "spec.validations")):
@@ -404,17 +403,9 @@ def read_policy(doc: Document) -> Policy:
             )
         )
 
-    annotations = []
-    for i, raw in enumerate(r.list(spec.get("auditAnnotations"), "spec.auditAnnotations")):
-        p = f"spec.auditAnnotations[{i}]"
-        raw = r.map(raw, p)
-        annotations.append(
-            AuditAnnotation(
-                r.string(raw.get("key"), f"{p}.key", required=True),
-                r.string(raw.get("valueExpression"), f"{p}.valueExpression", required=True),
-                f"{p}.valueExpression",
-            )
-        )
+    annotations = r.named_expressions(
+        spec.get("auditAnnotations"), "spec.auditAnnotations", AuditAnnotation, name="key", expression="valueExpression"
+    )
     if not validations and not annotations:
         raise r.fail("spec.validations", "Required value: validations or auditAnnotations must contain at least one item")
 
