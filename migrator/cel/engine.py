@@ -8,7 +8,7 @@ migrator/cel/library are wired in by registry.py.
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Callable, Mapping, Optional, Union
 
 from migrator.cel import ast as A
 from migrator.cel import runtime as R
@@ -119,23 +119,22 @@ def _constant_validators(registry: Registry) -> dict[str, Any]:
     """1.29+ AST validators (cel-go cel/validator.go formatValidator: "invalid <function> argument") for duration,
     timestamp and regex literals, plus the libraries' own constant validators."""
 
-    def check_duration(call: A.Call, checker: Checker) -> None:
-        if call.target is None and len(call.args) == 1:
-            ok, v = _const(call.args[0])
-            if ok and isinstance(v, str):
-                try:
-                    R.parse_duration(v)
-                except ValueError:
-                    raise CheckError(f"invalid duration argument: {v!r}", call.args[0].pos) from None
+    def string_literal_check(function: str, parse: Callable[[str], Any]) -> Callable[[A.Call, Checker], None]:
+        """`function("literal")`: the literal must parse."""
 
-    def check_timestamp(call: A.Call, checker: Checker) -> None:
-        if call.target is None and len(call.args) == 1:
-            ok, v = _const(call.args[0])
-            if ok and isinstance(v, str):
-                try:
-                    R.parse_timestamp(v)
-                except ValueError:
-                    raise CheckError(f"invalid timestamp argument: {v!r}", call.args[0].pos) from None
+        def check(call: A.Call, checker: Checker) -> None:
+            if call.target is None and len(call.args) == 1:
+                ok, v = _const(call.args[0])
+                if ok and isinstance(v, str):
+                    try:
+                        parse(v)
+                    except ValueError:
+                        raise CheckError(f"invalid {function} argument: {v!r}", call.args[0].pos) from None
+
+        return check
+
+    check_duration = string_literal_check("duration", R.parse_duration)
+    check_timestamp = string_literal_check("timestamp", R.parse_timestamp)
 
     def check_regex(call: A.Call, checker: Checker) -> None:
         pattern = call.args[0] if call.target is not None else (call.args[1] if len(call.args) > 1 else None)
