@@ -308,26 +308,24 @@ def _as_float(arg: Any) -> float:
     return float(arg)
 
 
-def _fixed(precision: int | None) -> Callable[[Any], str]:
-    prec = 6 if precision is None else precision
+def _double_clause(clause: str, render: Callable[[float, int], str]) -> Callable[[int | None], Callable[[Any], str]]:
+    """A clause that formats doubles (and the strings NaN/Infinity/-Infinity) with a precision, 6 by default."""
 
-    def impl(arg: Any) -> str:
-        if kind(arg) != "double" and not _is_float_exception(arg):
-            raise _FormatError(f"fixed-point clause can only be used on doubles, was given {type_name(arg)}")
-        return _xtext_fixed(_as_float(arg), prec)
+    def with_precision(precision: int | None) -> Callable[[Any], str]:
+        prec = 6 if precision is None else precision
 
-    return impl
+        def impl(arg: Any) -> str:
+            if kind(arg) != "double" and not _is_float_exception(arg):
+                raise _FormatError(f"{clause} clause can only be used on doubles, was given {type_name(arg)}")
+            return render(_as_float(arg), prec)
+
+        return impl
+
+    return with_precision
 
 
-def _scientific(precision: int | None) -> Callable[[Any], str]:
-    width = 6 if precision is None else precision
-
-    def impl(arg: Any) -> str:
-        if kind(arg) != "double" and not _is_float_exception(arg):
-            raise _FormatError(f"scientific clause can only be used on doubles, was given {type_name(arg)}")
-        return _xtext_scientific(_as_float(arg), width)
-
-    return impl
+_fixed = _double_clause("fixed-point", _xtext_fixed)
+_scientific = _double_clause("scientific", _xtext_scientific)
 
 
 def _binary(arg: Any) -> str:
