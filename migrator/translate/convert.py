@@ -24,14 +24,34 @@ class ConvertResult:
 
 
 def convert_paths(paths: Iterable[str], mode: str = "keep") -> ConvertResult:
-    """Convert every Kyverno policy under `paths` (files or folders, recursive)."""
+    """Convert every Kyverno policy and ValidatingWebhookConfiguration under `paths` (files or folders, recursive).
+
+    Webhook configurations become scope-exact scaffolds (migrator.translate.webhook); other documents are skipped
+    with a note.
+    """
     from migrator.sources.kyverno import load_policies
+    from migrator.translate.kyverno.actions import STAGED
     from migrator.translate.kyverno.policy import convert_policies
+    from migrator.translate.webhook import convert_webhook_configuration, is_webhook_configuration
 
     sources = load_policies(paths)
     result = ConvertResult(conversions=convert_policies(sources.policies, mode))
-    result.skipped = [f"{s.document.path} {s.document.where}: {s.note}" for s in sources.skipped]
+    for skipped in sources.skipped:
+        if is_webhook_configuration(skipped.document.obj):
+            for conversion in convert_webhook_configuration(skipped.document):
+                if mode in STAGED:
+                    _force_actions(conversion, STAGED[mode])
+                result.conversions.append(conversion)
+        else:
+            result.skipped.append(f"{skipped.document.path} {skipped.document.where}: {skipped.note}")
     return result
+
+
+def _force_actions(conversion: PolicyConversion, actions: list[str]) -> None:
+    """--action audit|warn|deny: every binding of the conversion gets the staged validationActions."""
+    for obj in conversion.objects:
+        if obj.get("kind") == "ValidatingAdmissionPolicyBinding":
+            obj["spec"]["validationActions"] = list(actions)
 
 
 def yaml_text(objects: list[dict[str, Any]], header: str | None = None) -> str:
