@@ -7,42 +7,28 @@ any int/float pair, no uint), so the libraries use these helpers.
 
 from __future__ import annotations
 
-import datetime
 import math
 from typing import Any
 
-from celpy import celtypes
+from migrator.cel import runtime as R
 
 _INT64_MIN_F = -9.223372036854775808e18
 _INT64_MAX_F = 9.223372036854775807e18
 _UINT64_MAX_F = 1.8446744073709551615e19
 
 
+_KIND_NAMES = {
+    R.K_BOOL: "bool", R.K_INT: "int", R.K_UINT: "uint", R.K_DOUBLE: "double", R.K_STRING: "string", R.K_BYTES: "bytes",
+    R.K_LIST: "list", R.K_MAP: "map", R.K_NULL: "null", R.K_TS: "timestamp", R.K_DUR: "duration",
+    R.K_TYPE: "other", R.K_OPT: "other", R.K_OTHER: "other",
+}
+
+
 def kind(v: Any) -> str:
-    """A coarse CEL kind: bool, int, uint, double, string, bytes, null, list, map, timestamp, duration, other."""
-    if v is None:
-        return "null"
-    if isinstance(v, (celtypes.BoolType, bool)):
-        return "bool"
-    if isinstance(v, celtypes.UintType):
-        return "uint"
-    if isinstance(v, int):
-        return "int"
-    if isinstance(v, float):
-        return "double"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, bytes):
-        return "bytes"
-    if isinstance(v, (list, tuple)):
-        return "list"
-    if isinstance(v, dict):
-        return "map"
-    if isinstance(v, datetime.datetime):
-        return "timestamp"
-    if isinstance(v, datetime.timedelta):
-        return "duration"
-    return "other"
+    """A coarse CEL kind: bool, int, uint, double, string, bytes, null, list, map, timestamp, duration, other.
+
+    The runtime's own classification (runtime.kind: library types are always `other`), by name."""
+    return _KIND_NAMES[R.kind(v)]
 
 
 _NUMERIC = ("int", "uint", "double")
