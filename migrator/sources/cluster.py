@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from migrator.errors import InputError
-from migrator.sources.documents import is_list_kind, parse_yaml_stream, read_text
+from migrator.sources.documents import is_list_kind, parse_yaml_stream, read_text, strip_gz
 from migrator.sources.kinds import split_api_version
 from migrator.sources.prometheus import Scrape, parse_prometheus_text
 
@@ -133,13 +133,9 @@ class Inventory:
 # Reading a folder
 
 
-def _base(name: str) -> str:
-    return name[:-3] if name.endswith(".gz") else name
-
-
 def file_role(name: str) -> str | None:
     """What a file in a dump is, from its name: 'metrics', 'log', 'jsonl', 'json', 'yaml' or None (ignored)."""
-    base = _base(os.path.basename(name))
+    base = strip_gz(os.path.basename(name))
     lower = base.lower()
     if lower.endswith(".prom") or (lower.startswith("metrics") and lower.endswith(".txt")):
         return "metrics"

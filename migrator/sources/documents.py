@@ -87,7 +87,8 @@ def read_text(path: str | os.PathLike) -> str:
             raise InputError(str(path), f"cannot read: {exc}") from None
 
 
-def _strip_gz(name: str) -> str:
+def strip_gz(name: str) -> str:
+    """A file name without its `.gz` ending (the name that says what the content is)."""
     return name[:-3] if name.endswith(".gz") else name
 
 
@@ -115,7 +116,7 @@ def find_files(paths: Iterable[str | os.PathLike], suffixes: tuple[str, ...] = D
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            out.extend(walk_files(p, keep_dir=not_hidden, keep_file=lambda fn: _strip_gz(fn).endswith(suffixes)))
+            out.extend(walk_files(p, keep_dir=not_hidden, keep_file=lambda fn: strip_gz(fn).endswith(suffixes)))
         elif p.exists():
             out.append(str(p))
         else:
@@ -173,7 +174,7 @@ def parse_json_text(text: str, path: str) -> Iterator[tuple[int, int, Any]]:
 def iter_raw_documents(path: str) -> Iterator[tuple[int, int, Any]]:
     """(index, line, object) for every document of one file, by its suffix (JSON vs YAML; YAML otherwise)."""
     text = read_text(path)
-    name = _strip_gz(path)
+    name = strip_gz(path)
     if name.endswith(JSON_SUFFIXES):
         yield from parse_json_text(text, path)
     else:

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Iterator
 import yaml
 
 from migrator.errors import InputError
-from migrator.sources.documents import JSON_SUFFIXES, KubeYamlLoader, find_files, open_text
+from migrator.sources.documents import JSON_SUFFIXES, KubeYamlLoader, find_files, open_text, strip_gz
 
 REVIEW_API_VERSIONS = ("admission.k8s.io/v1", "admission.k8s.io/v1beta1")
 OPERATIONS = ("CREATE", "UPDATE", "DELETE", "CONNECT")
@@ -94,10 +94,6 @@ def check_review(obj: Any) -> tuple[dict | None, bool | None, str | None]:
 def _sample(ref: str, path: str, line: int, obj: Any) -> Sample:
     request, expected, error = check_review(obj)
     return Sample(ref, path, line, request, expected, error)
-
-
-def _strip_gz(name: str) -> str:
-    return name[:-3] if name.endswith(".gz") else name
 
 
 def _read_errors() -> tuple[type[BaseException], ...]:
@@ -231,7 +227,7 @@ def _iter_yaml(path: str, name: str) -> Iterator[Sample]:
 def iter_file_samples(path: str, name: str | None = None) -> Iterator[Sample]:
     """Every sample of one file, by its suffix (optionally `.gz`)."""
     name = name or path
-    plain = _strip_gz(path)
+    plain = strip_gz(path)
     if plain.endswith(STREAM_SUFFIXES):
         yield from _iter_json_lines(path, name)
     elif plain.endswith(JSON_SUFFIXES):
