@@ -41,9 +41,14 @@ def _mode_for(target: Path) -> int:
     try:
         return target.stat().st_mode & 0o777
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return new_file_mode()
+
+
+def new_file_mode() -> int:
+    """The mode a plain open() gives a new file: 0o666 less the umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def check_writable(paths: list[Path], *, force: bool) -> None:

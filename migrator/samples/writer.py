@@ -17,15 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from migrator.errors import OutputError
+from migrator.outputs import new_file_mode
 
 STREAM_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
-
-
-def _file_mode() -> int:
-    """The mode a plain open() would give a new file (temporary files are created 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def is_stream_target(path: str | os.PathLike) -> bool:
@@ -145,7 +139,7 @@ class StreamWriter(SampleWriter):
                 self._gz.close()
             self._raw.flush()
             os.fsync(self._raw.fileno())
-            os.fchmod(self._raw.fileno(), _file_mode())
+            os.fchmod(self._raw.fileno(), new_file_mode())  # temporary files are created 0600
             self._raw.close()
             os.replace(self._tmp, self.target)
         except OSError as exc:
