@@ -17,31 +17,26 @@ from migrator.translate.cel_literal import quote
 
 def and_(*terms: str) -> str:
     """Conjunction with constant folding; each term is parenthesised."""
-    out = []
-    for t in terms:
-        if t == "false":
-            return "false"
-        if t != "true":
-            out.append(t)
-    if not out:
-        return "true"
-    if len(out) == 1:
-        return out[0]
-    return " && ".join(paren(t) for t in out)
+    return _fold(terms, "&&", unit="true", absorbing="false")
 
 
 def or_(*terms: str) -> str:
+    return _fold(terms, "||", unit="false", absorbing="true")
+
+
+def _fold(terms: tuple[str, ...], op: str, *, unit: str, absorbing: str) -> str:
+    """`terms` joined by `op`: `unit` terms dropped, any `absorbing` term decides, one term left stands alone."""
     out = []
     for t in terms:
-        if t == "true":
-            return "true"
-        if t != "false":
+        if t == absorbing:
+            return absorbing
+        if t != unit:
             out.append(t)
     if not out:
-        return "false"
+        return unit
     if len(out) == 1:
         return out[0]
-    return " || ".join(paren(t) for t in out)
+    return f" {op} ".join(paren(t) for t in out)
 
 
 def not_(term: str) -> str:
