@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Optional
+from typing import Callable, Optional
 
 from migrator.cel import ast as A
 
@@ -231,52 +231,41 @@ class Parser:
         return cond
 
     def or_(self) -> A.Expr:
-        terms = [self.and_()]
-        ops: list[Token] = []
-        while self.tok.kind == "||":
-            ops.append(self.advance())
-            terms.append(self.and_())
-        return _balance("_||_", terms, ops)
+        return self._logical(self.and_, "||", "_||_")
 
     def and_(self) -> A.Expr:
-        terms = [self.relation()]
+        return self._logical(self.relation, "&&", "_&&_")
+
+    def _logical(self, operand: Callable[[], A.Expr], token: str, function: str) -> A.Expr:
+        """`operand (token operand)*`, balanced into a tree as cel-go's parser does for && and ||."""
+        terms = [operand()]
         ops: list[Token] = []
-        while self.tok.kind == "&&":
+        while self.tok.kind == token:
             ops.append(self.advance())
-            terms.append(self.relation())
-        return _balance("_&&_", terms, ops)
+            terms.append(operand())
+        return _balance(function, terms, ops)
 
     _RELOPS = {"<": "_<_", "<=": "_<=_", ">": "_>_", ">=": "_>=_", "==": "_==_", "!=": "_!=_", "in": "@in"}
     _ADDOPS = {"+": "_+_", "-": "_-_"}
     _MULOPS = {"*": "_*_", "/": "_/_", "%": "_%_"}
 
     def relation(self) -> A.Expr:
-        left = self.addition()
-        base = self.depth
-        while self.tok.kind in self._RELOPS:
-            op = self.advance()
-            self._nest(op)  # left-recursive in CEL.g4: each operator nests the parse tree one level deeper
-            left = A.Call(op.pos, self._RELOPS[op.kind], [left, self.addition()])
-        self.depth = base
-        return left
+        return self._left_assoc(self.addition, self._RELOPS)
 
     def addition(self) -> A.Expr:
-        left = self.multiplication()
-        base = self.depth
-        while self.tok.kind in self._ADDOPS:
-            op = self.advance()
-            self._nest(op)  # left-recursive in CEL.g4: each operator nests the parse tree one level deeper
-            left = A.Call(op.pos, self._ADDOPS[op.kind], [left, self.multiplication()])
-        self.depth = base
-        return left
+        return self._left_assoc(self.multiplication, self._ADDOPS)
 
     def multiplication(self) -> A.Expr:
-        left = self.unary()
+        return self._left_assoc(self.unary, self._MULOPS)
+
+    def _left_assoc(self, operand: Callable[[], A.Expr], operators: dict[str, str]) -> A.Expr:
+        """`operand (op operand)*` for the operators of one precedence level, associating to the left."""
+        left = operand()
         base = self.depth
-        while self.tok.kind in self._MULOPS:
+        while self.tok.kind in operators:
             op = self.advance()
             self._nest(op)  # left-recursive in CEL.g4: each operator nests the parse tree one level deeper
-            left = A.Call(op.pos, self._MULOPS[op.kind], [left, self.unary()])
+            left = A.Call(op.pos, operators[op.kind], [left, operand()])
         self.depth = base
         return left
 
