@@ -59,41 +59,9 @@ def _is_nan(v: Any, k: str) -> bool:
 
 
 def cel_equal(a: Any, b: Any) -> bool:
-    """cel-go `==` (heterogeneous equality; unrelated types are unequal, never an error)."""
-    ka, kb = kind(a), kind(b)
-    if ka in _NUMERIC and kb in _NUMERIC:
-        if _is_nan(a, ka) or _is_nan(b, kb):
-            return False
-        return _num_compare(a, ka, b, kb) == 0
-    if ka != kb:
-        return False
-    if ka == "null":
-        return True
-    if ka == "list":
-        return len(a) == len(b) and all(cel_equal(x, y) for x, y in zip(a, b))
-    if ka == "map":
-        if len(a) != len(b):
-            return False
-        for k, v in a.items():
-            found = False
-            for k2, v2 in b.items():
-                if cel_equal(k, k2):
-                    if not cel_equal(v, v2):
-                        return False
-                    found = True
-                    break
-            if not found:
-                return False
-        return True
-    if ka == "double":
-        return float(a) == float(b)
-    if ka == "other":
-        if type(a) is not type(b):
-            return False
-    try:
-        return bool(a == b)
-    except Exception:
-        return False
+    """cel-go `==` (heterogeneous equality; unrelated types are unequal, never an error): the engine's own, so the
+    set and list libraries agree with `==` to the nanosecond and on NaN."""
+    return R.cel_equal(a, b)
 
 
 def cel_compare(a: Any, b: Any) -> int:
@@ -108,6 +76,10 @@ def cel_compare(a: Any, b: Any) -> int:
     if ka == "string":
         # Go compares strings by UTF-8 bytes, which orders like code points.
         return _cmp(str(a), str(b))
+    if ka == "timestamp":
+        return _cmp(R.timestamp_ns(a), R.timestamp_ns(b))
+    if ka == "duration":
+        return _cmp(R.duration_ns(a), R.duration_ns(b))
     return _cmp(a, b)
 
 

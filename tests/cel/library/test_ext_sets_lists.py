@@ -110,3 +110,18 @@ def test_go_sort_slice_sorts():
 def test_range_beyond_the_per_call_cost_limit_is_refused():
     assert runtime_error("lists.range(2000000).size()") == "operation cancelled: actual cost limit exceeded"
     assert value("lists.range(-1) == []") is True
+
+
+@pytest.mark.parametrize("expr,expected", [
+    # cel-go ext/sets.go uses the runtime's Equal, so sets agree with `==`: timestamps and durations to the
+    # nanosecond (common/types/timestamp.go Equal compares time.Time), NaN never equal (common/types/double.go).
+    ("sets.contains([timestamp('2020-01-01T00:00:00.000000001Z')], [timestamp('2020-01-01T00:00:00Z')])", False),
+    ("sets.contains([duration('1ns')], [duration('2ns')])", False),
+    ("sets.intersects([double('NaN')], [double('NaN')])", False),
+    # lists sort/isSorted order timestamps and durations by their nanoseconds (Compare in the same files).
+    ("[duration('2ns'), duration('1ns')].isSorted()", False),
+    ("[timestamp('2020-01-01T00:00:00.000000002Z'), timestamp('2020-01-01T00:00:00.000000001Z')].sort()[0]"
+     " == timestamp('2020-01-01T00:00:00.000000001Z')", True),
+])
+def test_library_equality_and_order_match_the_engine(expr, expected):
+    assert value(expr) is expected
