@@ -178,7 +178,7 @@ def load_dump(root: str | os.PathLike, *, now: datetime) -> Inventory:
 def read_file_into(inventory: Inventory, path: str, *, now: datetime) -> None:
     role = file_role(path)
     if role in ("log", "jsonl"):
-        _read_lines(inventory, _stream_lines(path), path, now)
+        _read_lines(inventory, _stream_lines(path), path, now, objects=role == "jsonl")
         return
     text = read_text(path)
     if role == "metrics":
@@ -215,7 +215,7 @@ def _read_json(inventory: Inventory, text: str, path: str, now: datetime) -> Non
     except json.JSONDecodeError as whole:
         lines = [ln for ln in text.splitlines() if ln.strip()]
         if len(lines) >= 2 and all(_is_json_line(ln) for ln in lines):
-            _read_lines(inventory, text.splitlines(), path, now)
+            _read_lines(inventory, text.splitlines(), path, now, objects=True)
             return
         values = _json_stream(stripped)  # `kubectl get -o json` appended several times to one file
         if values is None:
@@ -257,11 +257,15 @@ def _is_json_line(line: str) -> bool:
     return True
 
 
-def _read_lines(inventory: Inventory, lines: Iterable[str], path: str, now: datetime) -> None:
+def _read_lines(inventory: Inventory, lines: Iterable[str], path: str, now: datetime, *, objects: bool = False) -> None:
     """Log-ish files: each line is an audit event (JSON with apiVersion audit.k8s.io/v1) or log text.
 
-    Only lines that mention a failed webhook call are kept: nothing else in a log is read, and logs are large."""
+    Only lines that mention a failed webhook call are kept: nothing else in a log is read, and logs are large.
+    With `objects` (`*.jsonl` and JSON-lines `*.json` files), a line that is a Kubernetes object (`kubectl get -o
+    json | jq -c '.items[]'`: a mapping with apiVersion and kind) is read as that object, not as log text."""
     for lineno, raw in enumerate(lines, 1):
+        if objects and '"kind"' in raw and AUDIT_API_VERSION not in raw and _add_object_line(inventory, raw, path, lineno):
+            continue
         if not _MARKER.search(raw):
             continue
         line = raw.strip()
@@ -282,6 +286,18 @@ def _read_lines(inventory: Inventory, lines: Iterable[str], path: str, now: date
                 inventory.log_lines.append(_json_log_line(obj, line, path, lineno, now))
                 continue
         inventory.log_lines.append(LogLine(line, klog_timestamp(line, now), path, lineno))
+
+
+def _add_object_line(inventory: Inventory, raw: str, path: str, lineno: int) -> bool:
+    """Add a JSON line holding a Kubernetes object (or List); False when the line is something else."""
+    try:
+        obj = json.loads(raw)
+    except json.JSONDecodeError:
+        return False
+    if not (isinstance(obj, dict) and isinstance(obj.get("kind"), str) and isinstance(obj.get("apiVersion"), str)):
+        return False
+    inventory.add_object(obj, path, lineno)
+    return True
 
 
 _MARKER = re.compile(r"failed calling webhook", re.I)  # what the call-failures check looks for

@@ -1,0 +1,73 @@
+"""Contract review regressions: input shapes and edges the first implementation got wrong."""
+
+from __future__ import annotations
+
+import json
+
+from migrator.analyze.analyzer import analyze
+from migrator.analyze.context import Options
+from migrator.sources.cluster import load_dump
+
+from .conftest import NOW
+
+
+def _findings(folder) -> dict[tuple[str, str], dict]:
+    analysis = analyze(load_dump(folder, now=NOW), Options(now=NOW))
+    return {(f.id, f.target): f.to_json() for f in analysis.findings}
+
+
+HOOK = {
+    "apiVersion": "admissionregistration.k8s.io/v1",
+    "kind": "ValidatingWebhookConfiguration",
+    "metadata": {"name": "cfg"},
+    "webhooks": [
+        {
+            "name": "w.example.com",
+            "clientConfig": {"service": {"namespace": "guard", "name": "gone"}},
+            "sideEffects": "None",
+            "timeoutSeconds": 3,
+            "namespaceSelector": {
+                "matchExpressions": [
+                    {"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["kube-system", "guard"]}
+                ]
+            },
+            "rules": [{"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["pods"]}],
+        }
+    ],
+}
+TARGET = "ValidatingWebhookConfiguration/cfg/w.example.com"
+
+
+def test_json_lines_of_objects_are_objects_not_log_text(tmp_path):
+    """`kubectl get -o json | jq -c '.items[]'` writes one object per line: a Service there is a Service."""
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "other", "namespace": "guard"}}
+    ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "guard"}}
+    (tmp_path / "hooks.json").write_text(json.dumps(HOOK))
+    for name in ("objects.json", "objects.jsonl"):
+        (tmp_path / name).write_text(json.dumps(svc) + "\n" + json.dumps(ns) + "\n")
+        assert ("service-missing", TARGET) in _findings(tmp_path), name
+        (tmp_path / name).unlink()
+
+
+def test_json_lines_mixing_audit_events_objects_and_log_text(tmp_path):
+    audit = {
+        "apiVersion": "audit.k8s.io/v1",
+        "kind": "Event",
+        "auditID": "a1",
+        "stage": "ResponseComplete",
+        "stageTimestamp": "2026-11-20T00:00:00Z",
+        "responseStatus": {"message": 'failed calling webhook "w.example.com": connection refused'},
+    }
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "other", "namespace": "guard"}}
+    log = {"message": 'failed calling webhook "w.example.com": x509: bad', "time": "2026-11-21T00:00:00Z"}
+    (tmp_path / "hooks.json").write_text(json.dumps(HOOK))
+    (tmp_path / "mixed.jsonl").write_text("\n".join(json.dumps(x) for x in (audit, svc, log)) + "\n")
+    found = _findings(tmp_path)
+    assert ("service-missing", TARGET) in found
+    evidence = found[("call-failures", TARGET)]["evidence"]
+    assert evidence == {
+        "count": 2,
+        "by_cause": {"tls": 1, "connection-refused": 1},
+        "first": "2026-11-20T00:00:00Z",
+        "last": "2026-11-21T00:00:00Z",
+    }
