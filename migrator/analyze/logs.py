@@ -142,10 +142,13 @@ def audit_texts(obj: dict) -> list[str]:
 
 
 def event_count(obj: dict) -> int:
-    """`count`, else `series.count`, else (events.k8s.io) `deprecatedCount`, else 1."""
+    """`count`, else `series.count`, else (events.k8s.io) `deprecatedCount`, else 1. A zero is no count: the
+    core/v1 view of an events.k8s.io series Event carries `count: 0` next to `series.count`, and an Event that
+    exists records at least one occurrence."""
     for value in (obj.get("count"), mapping(obj.get("series")).get("count"), obj.get("deprecatedCount")):
-        if integer(value) is not None:
-            return integer(value)  # type: ignore[return-value]
+        number = integer(value)
+        if number is not None and number > 0:
+            return number
     return 1
 
 

@@ -71,3 +71,15 @@ def test_json_lines_mixing_audit_events_objects_and_log_text(tmp_path):
         "first": "2026-11-20T00:00:00Z",
         "last": "2026-11-21T00:00:00Z",
     }
+
+
+def test_event_count_zero_falls_back_to_series_count_and_never_below_one(tmp_path):
+    (tmp_path / "hooks.json").write_text(json.dumps(HOOK))
+    (tmp_path / "events.yaml").write_text(
+        "apiVersion: v1\nkind: Event\nmetadata: {name: e1, namespace: guard}\n"
+        "message: 'failed calling webhook \"w.example.com\": boom'\ncount: 0\nseries: {count: 7}\n"
+        "---\napiVersion: v1\nkind: Event\nmetadata: {name: e2, namespace: guard}\n"
+        "message: 'failed calling webhook \"w.example.com\": boom'\ncount: 0\n"
+    )
+    evidence = _findings(tmp_path)[("call-failures", TARGET)]["evidence"]
+    assert evidence["count"] == 8 and evidence["by_cause"] == {"other": 8}
