@@ -218,6 +218,11 @@ def _read_json(inventory: Inventory, text: str, path: str, now: datetime) -> Non
             _read_lines(inventory, text.splitlines(), path, now, objects=True)
             return
         values = _json_stream(stripped)  # `kubectl get -o json` appended several times to one file
+        if values is None and len(lines) >= 2 and _is_json_mapping_line(lines[0]):
+            # JSON lines with a line that is not JSON (a log export's truncated last line, a text line): such
+            # lines are log text, the file is not a parse error
+            _read_lines(inventory, text.splitlines(), path, now, objects=True)
+            return
         if values is None:
             raise InputError(path, f"invalid JSON: {whole.msg}", f"line {whole.lineno}, column {whole.colno}") from None
         for value, line in values:
@@ -247,6 +252,13 @@ def _json_stream(text: str) -> list[tuple[Any, int]] | None:
         out.append((value, text.count("\n", 0, pos) + 1))
         pos = end
     return out if len(out) > 1 else None
+
+
+def _is_json_mapping_line(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except json.JSONDecodeError:
+        return False
 
 
 def _is_json_line(line: str) -> bool:

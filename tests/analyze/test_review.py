@@ -83,3 +83,20 @@ def test_event_count_zero_falls_back_to_series_count_and_never_below_one(tmp_pat
     )
     evidence = _findings(tmp_path)[("call-failures", TARGET)]["evidence"]
     assert evidence["count"] == 8 and evidence["by_cause"] == {"other": 8}
+
+
+def test_json_lines_file_with_a_truncated_line_is_read_not_an_error(tmp_path, run_cli):
+    """An audit log exported while it was written ends in half a line: that line is log text, not a parse error."""
+    audit = {
+        "apiVersion": "audit.k8s.io/v1",
+        "kind": "Event",
+        "auditID": "a1",
+        "stage": "ResponseComplete",
+        "responseStatus": {"message": 'failed calling webhook "w.example.com": no endpoints available for service'},
+    }
+    (tmp_path / "hooks.json").write_text(json.dumps(HOOK))
+    (tmp_path / "audit.json").write_text(json.dumps(audit) + "\n" + json.dumps(audit)[:40] + "\n")
+    assert _findings(tmp_path)[("call-failures", TARGET)]["evidence"]["by_cause"] == {"no-endpoints": 1}
+    (tmp_path / "broken.json").write_text('{\n  "apiVersion": "v1",\n  "kind": \n')
+    code, out, err = run_cli("analyze", "--from", str(tmp_path), "--format", "json")
+    assert (code, out) == (2, "") and "broken.json" in err
