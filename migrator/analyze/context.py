@@ -11,6 +11,8 @@ from migrator.sources.cluster import Inventory, KubeObject
 
 WEBHOOK_KINDS = ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration")
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+# apps, and extensions for dumps of old clusters (extensions/v1beta1 Deployments and DaemonSets, before 1.16)
+WORKLOAD_GROUPS = ("apps", "extensions")
 KYVERNO_POLICY_KINDS = ("ClusterPolicy", "Policy")
 
 # (failurePolicy, timeoutSeconds, sideEffects, matchPolicy) defaults per admissionregistration version
@@ -87,7 +89,7 @@ class Context:
         out = []
         for kind in WORKLOAD_KINDS:
             for obj in self.in_namespace(kind, ref.namespace):
-                if obj.group == "apps" and labels_contain(pod_template_labels(obj), selector):
+                if obj.group in WORKLOAD_GROUPS and labels_contain(pod_template_labels(obj), selector):
                     out.append(obj)
         return out
 

@@ -100,3 +100,17 @@ def test_json_lines_file_with_a_truncated_line_is_read_not_an_error(tmp_path, ru
     (tmp_path / "broken.json").write_text('{\n  "apiVersion": "v1",\n  "kind": \n')
     code, out, err = run_cli("analyze", "--from", str(tmp_path), "--format", "json")
     assert (code, out) == (2, "") and "broken.json" in err
+
+
+def test_extensions_v1beta1_workloads_back_a_service(tmp_path):
+    hook = json.loads(json.dumps(HOOK))
+    hook["webhooks"][0]["clientConfig"]["service"]["name"] = "svc"
+    (tmp_path / "hooks.json").write_text(json.dumps(hook))
+    (tmp_path / "objects.yaml").write_text(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: svc, namespace: guard}\nspec: {selector: {app: g}}\n---\n"
+        "apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: g, namespace: guard}\n"
+        "spec:\n  replicas: 1\n  template:\n    metadata: {labels: {app: g}}\n"
+        "    spec: {containers: [{name: c, resources: {requests: {cpu: 1m, memory: 1Mi}}}]}\n"
+    )
+    found = _findings(tmp_path)
+    assert ("single-replica", TARGET) in found and ("no-pdb", TARGET) in found
