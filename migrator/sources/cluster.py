@@ -354,6 +354,7 @@ def unescape_quotes(text: str) -> str:
 _KLOG_HEADER = re.compile(r"^[IWEF](\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s")
 
 
+_KLOG_HEADER_INSIDE = re.compile(r"(?<!\S)[IWEF](\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s+\d+ [^\s:\]]+:\d+\]")
 _LINE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))\s+(?:(?:stdout|stderr)\s+[FP]\s+)?")
 
 
@@ -365,10 +366,19 @@ def klog_timestamp(line: str, now: datetime) -> datetime | None:
     if not m:
         prefix = _LINE_PREFIX.match(line)
         if not prefix:
-            return None
+            # journald/syslog (`Nov 24 10:15:30 node kube-apiserver[812]: E1124 10:15:30.123 812 x.go:1] ...`):
+            # the full klog header further in the line
+            m = _KLOG_HEADER_INSIDE.search(line)
+            if not m:
+                return None
+            return _klog_time(m, now)
         m = _KLOG_HEADER.match(line[prefix.end():])
         if not m:
             return parse_timestamp(prefix.group(1))
+    return _klog_time(m, now)
+
+
+def _klog_time(m: re.Match, now: datetime) -> datetime | None:
     month, day, hour, minute, second = (int(g) for g in m.groups()[:5])
     micro = int((m.group(6) or "0")[:6].ljust(6, "0"))
     for year in (now.year, now.year - 1):

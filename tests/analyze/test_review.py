@@ -114,3 +114,16 @@ def test_extensions_v1beta1_workloads_back_a_service(tmp_path):
     )
     found = _findings(tmp_path)
     assert ("single-replica", TARGET) in found and ("no-pdb", TARGET) in found
+
+
+def test_klog_header_after_a_journald_prefix_gives_the_time():
+    from datetime import datetime, timezone
+
+    from migrator.sources.cluster import klog_timestamp
+
+    line = (
+        'Nov 24 10:15:30 node-1 kube-apiserver[812]: E1123 10:15:30.250000     812 dispatcher.go:214] '
+        'failed calling webhook "w.example.com": connection refused'
+    )
+    assert klog_timestamp(line, NOW) == datetime(2026, 11, 23, 10, 15, 30, 250000, tzinfo=timezone.utc)
+    assert klog_timestamp('text mentioning E1123 10:15:30 without a klog header', NOW) is None
