@@ -180,7 +180,7 @@ def read_file_into(inventory: Inventory, path: str, *, now: datetime) -> None:
     if role in ("log", "jsonl"):
         _read_lines(inventory, _stream_lines(path), path, now, objects=role == "jsonl")
         return
-    text = read_text(path)
+    text = _read_dump_text(path)
     if role == "metrics":
         inventory.scrapes.append(parse_prometheus_text(text, path))
     elif role == "yaml":
@@ -188,6 +188,40 @@ def read_file_into(inventory: Inventory, path: str, *, now: datetime) -> None:
             inventory.add_object(obj, path, line)
     elif role == "json":
         _read_json(inventory, text, path, now)
+
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def _read_dump_text(path: str) -> str:
+    """A dump file's text. A byte-order mark is read and dropped: Windows tools write them (PowerShell 5's `>`
+    writes UTF-16LE with a BOM, `Out-File -Encoding utf8` and Notepad a UTF-8 BOM, which JSON parsers reject)."""
+    text = read_text(path) if not _starts_with_utf16_bom(path) else None
+    if text is not None:
+        return text[1:] if text.startswith("\ufeff") else text
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            raw = fh.read()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(path, f"cannot read: {exc}") from None
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom):].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise InputError(path, f"not {encoding} text ({exc.reason} at byte {exc.start + len(bom)})") from None
+    return raw.decode("utf-8")  # pragma: no cover - only reached with a UTF-16 BOM
+
+
+def _starts_with_utf16_bom(path: str) -> bool:
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            head = fh.read(2)
+    except (OSError, EOFError, zlib.error):
+        return False  # read_text reports it
+    return head in (b"\xff\xfe", b"\xfe\xff")
 
 
 def _stream_lines(path: str) -> Iterator[str]:

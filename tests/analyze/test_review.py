@@ -127,3 +127,12 @@ def test_klog_header_after_a_journald_prefix_gives_the_time():
     )
     assert klog_timestamp(line, NOW) == datetime(2026, 11, 23, 10, 15, 30, 250000, tzinfo=timezone.utc)
     assert klog_timestamp('text mentioning E1123 10:15:30 without a klog header', NOW) is None
+
+
+def test_files_with_a_byte_order_mark_are_read(tmp_path):
+    """Windows tools write BOMs: UTF-8 with BOM (JSON parsers reject it), UTF-16LE from PowerShell 5's `>`."""
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "namespace": "n"}}
+    (tmp_path / "svc.json").write_bytes(b"\xef\xbb\xbf" + json.dumps(svc).encode())
+    (tmp_path / "ns.yaml").write_bytes("apiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n".encode("utf-16"))
+    inv = load_dump(tmp_path, now=NOW)
+    assert sorted((o.kind, o.name) for o in inv.objects) == [("Namespace", "n"), ("Service", "s")]
