@@ -177,8 +177,28 @@ def _params_of(t: CelType) -> list[str]:
 
 
 def assignable(param: CelType, arg: CelType, subs: Subs, object_types: frozenset = frozenset()) -> bool:
+    if param.is_param and param.name in subs.map:
+        # cel-go checker/types.go isValidTypeSubstitution: a type parameter already bound joins the new argument
+        # type with its binding and keeps the most general of the two (`true ? 1 : dyn(2)` binds A to dyn).
+        name = param.name
+        while subs.map[name].is_param and subs.map[name].name in subs.map and subs.map[name].name != name:
+            name = subs.map[name].name
+        bound = subs.map[name]
+        if not bound.is_param:
+            arg = subs.resolve(arg)
+            if arg.is_param:
+                subs.map[arg.name] = bound
+                return True
+            if not _assignable_resolved(bound, arg, subs, object_types):
+                return False
+            subs.map[name] = most_general(arg, bound)
+            return True
     param = subs.resolve(param)
     arg = subs.resolve(arg)
+    return _assignable_resolved(param, arg, subs, object_types)
+
+
+def _assignable_resolved(param: CelType, arg: CelType, subs: Subs, object_types: frozenset) -> bool:
     if param.is_param:
         if arg.is_param and arg.name == param.name:
             return True
@@ -206,16 +226,23 @@ def assignable(param: CelType, arg: CelType, subs: Subs, object_types: frozenset
     return True
 
 
-def most_general(a: CelType, b: CelType) -> CelType:
+def _equal_or_less_specific(a: CelType, b: CelType) -> bool:
+    """cel-go checker/types.go isEqualOrLessSpecific: `a` matches `b` through dyn (or is `b`)."""
     if a.is_dyn or a.is_param:
-        return a if not a.is_param else b
-    if b.is_dyn:
-        return b
-    if a.name == "null_type":
-        return b
-    if a.params and b.params and len(a.params) == len(b.params) and a.name == b.name:
-        return CelType(a.name, tuple(most_general(x, y) for x, y in zip(a.params, b.params)))
-    return a
+        return True
+    if b.is_dyn or b.is_param:
+        return False
+    if a.name != b.name or len(a.params) != len(b.params):
+        return False
+    if a.name == "type":
+        return True
+    return all(_equal_or_less_specific(x, y) for x, y in zip(a.params, b.params))
+
+
+def most_general(a: CelType, b: CelType) -> CelType:
+    """cel-go checker/types.go mostGeneral(t1, t2): t1 when it is equal or less specific than t2, else t2 (whole
+    types, never a mix: map(string, dyn) against map(dyn, int) is map(dyn, int))."""
+    return a if _equal_or_less_specific(a, b) else b
 
 
 class Checker:

@@ -160,3 +160,41 @@ def test_typed_namespace_object():
     assert to_json(program.evaluate({"namespaceObject": to_cel(ns)}))[0] is True
     with pytest.raises(CompileError, match="undefined field 'nope'"):
         env.compile("namespaceObject.metadata.nope")
+
+
+# cel-go checker/types.go: a type parameter already bound to T joins a new argument type U through
+# isValidTypeSubstitution -> mostGeneral(U, T) (isEqualOrLessSpecific), so the conditional `_?_:_`
+# (bool, A, A) -> A is typed with the most general of its branches, and whole types are kept, never mixed.
+@pytest.mark.parametrize(
+    "expr, type_name",
+    [
+        ("true ? 1 : 2", "int"),
+        ("true ? 1 : dyn(2)", "dyn"),
+        ("true ? dyn(1) : 2", "dyn"),
+        ("true ? [1] : [dyn(2)]", "list(dyn)"),
+        ("true ? [dyn(1)] : [2]", "list(dyn)"),
+        ("true ? {'a': 1} : {dyn('b'): 2}", "map(dyn, int)"),
+        # mostGeneral(map(dyn, int), map(string, dyn)): neither is less specific -> the bound type stays
+        ("true ? {'a': dyn(1)} : {dyn('b'): 2}", "map(string, dyn)"),
+        # null binds first, then timestamp: mostGeneral(timestamp, null) is null (kinds differ -> t2)
+        ("true ? null : timestamp(1)", "null_type"),
+        ("true ? timestamp(1) : null", "google.protobuf.Timestamp"),
+        ("[1, 2].map(y, y > 1 ? y : dyn(0))", "list(dyn)"),
+    ],
+)
+def test_conditional_takes_most_general_branch_type(expr, type_name):
+    assert Environment({}).compile(expr).type_name == type_name
+
+
+def test_conditional_with_dyn_branch_is_not_bool_for_validations():
+    """compile.go requires the output type to be exactly bool: `c ? true : dyn(false)` is dyn in cel-go."""
+    with pytest.raises(CompileError):
+        Environment({}).compile("1 > 0 ? true : dyn(false)", result_type="bool")
+    assert Environment({}).compile("1 > 0 ? true : false", result_type="bool").type_name == "bool"
+
+
+def test_list_literal_join_keeps_most_general_element_type():
+    """checker.go joinTypes -> mostGeneral(previous, current) for element types (homogeneity validated apart)."""
+    env = Environment({"x": "dyn"})
+    assert env.compile("[[1], [2]]").type_name == "list(list(int))"
+    assert env.compile("{'a': [1], 'b': [2]}").type_name == "map(string, list(int))"
