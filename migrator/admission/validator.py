@@ -24,10 +24,25 @@ from migrator.admission.activation import (
     CompiledVariable,
     new_activation,
 )
-from migrator.cel import CompileError, Environment, EvaluationError, Program
+from migrator.cel import (
+    PER_CALL_LIMIT,
+    RUNTIME_CEL_COST_BUDGET,
+    RUNTIME_CEL_COST_BUDGET_MATCH_CONDITIONS,
+    CompileError,
+    Environment,
+    EvaluationError,
+    Program,
+)
 from migrator.sources.vap import Origin, Policy
 
 MAX_MESSAGE_BYTES = 5 * 1024  # celconfig.MaxEvaluatedMessageExpressionSizeBytes
+# plugin/cel/condition.go (filter.go before 1.31): what ForInput returns when the policy's budget runs out
+OUT_OF_BUDGET = "validation failed due to running out of cost budget, no further validation rules will be run"
+
+
+class OutOfBudget(Exception):
+    """The expressions of one filter (matchConditions, validations + messages, auditAnnotations) together
+    cost more than the budget left: the API server stops and reports OUT_OF_BUDGET."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +149,13 @@ def _type_name_of(program: Program | None) -> str:
     return name if isinstance(name, str) and name else "dyn"
 
 
+def _max_cost(program: Program | None) -> int:
+    """The most one evaluation of `program` can cost (0 for an expression that did not compile)."""
+    if program is None:
+        return 0
+    return int(getattr(program, "cost_limit", PER_CALL_LIMIT)) + int(getattr(program, "static_cost", 0))
+
+
 def _error_text(exc: BaseException) -> str:
     return str(getattr(exc, "message", None) or exc)
 
@@ -168,22 +190,40 @@ def _aggregate(errors: list[str]) -> str:
 
 
 class Validator:
-    """A compiled policy: evaluates its matchConditions, validations, messages and audit annotations."""
+    """A compiled policy: evaluates its matchConditions, validations, messages and audit annotations.
 
-    def __init__(self, policy: Policy) -> None:
+    cost_limit: budget of one expression evaluation (PerCallLimit); cost_budget: what validations and then
+    messageExpressions may cost together in one evaluation, and auditAnnotations apart (RuntimeCELCostBudget);
+    match_conditions_cost_budget: the same for matchConditions (RuntimeCELCostBudgetMatchConditions).
+    A variable's cost is charged to the expression that first reads it, once per filter, as composition.go does.
+    """
+
+    def __init__(
+        self,
+        policy: Policy,
+        *,
+        cost_limit: int = PER_CALL_LIMIT,
+        cost_budget: int = RUNTIME_CEL_COST_BUDGET,
+        match_conditions_cost_budget: int = RUNTIME_CEL_COST_BUDGET_MATCH_CONDITIONS,
+    ) -> None:
         self.policy = policy
+        self.cost_limit = cost_limit
+        self.cost_budget = cost_budget
+        self.match_conditions_cost_budget = match_conditions_cost_budget
         self.compile_errors: list[ExpressionError] = []
         self.has_params = policy.param_kind is not None
         # Variables compile in order, each seeing the ones before it with their types (composition.go).
         typed: dict[str, str] = {}
         self.variables: dict[str, CompiledVariable] = {}
         for var in policy.variables:
-            env = Environment(declarations(params=self.has_params, authorizer=True, variables=typed))
+            env = Environment(declarations(params=self.has_params, authorizer=True, variables=typed), cost_limit=cost_limit)
             c = self._compile(env, var.expression, var.field, None)  # variables may be of any type
             self.variables[var.name] = CompiledVariable(var.name, c.program, c.error)
             typed[var.name] = _type_name_of(c.program)
-        env = Environment(declarations(params=self.has_params, authorizer=True, variables=typed))
-        message_env = Environment(declarations(params=self.has_params, authorizer=False, variables=typed))
+        env = Environment(declarations(params=self.has_params, authorizer=True, variables=typed), cost_limit=cost_limit)
+        message_env = Environment(
+            declarations(params=self.has_params, authorizer=False, variables=typed), cost_limit=cost_limit
+        )
         self.match_conditions = [
             (mc.name, self._compile(env, mc.expression, mc.field, BOOL)) for mc in policy.match_conditions
         ]
@@ -195,6 +235,11 @@ class Validator:
             for v in policy.validations
         ]
         self.audit_annotations = [self._compile(env, a.value_expression, a.field, STRING_OR_NULL) for a in policy.audit_annotations]
+        # The most the messageExpressions (and the variables they read) can cost: each evaluation stops at
+        # cost_limit, overshooting it by at most one charge (<= the program's node count).
+        self._messages_max_cost = sum(
+            _max_cost(c.program) for c in self.messages if c is not None
+        ) + sum(_max_cost(v.program) for v in self.variables.values())
 
     def _compile(self, env: Environment, expression: str, field: str, returns: tuple[str, ...] | None) -> _Compiled:
         try:
@@ -214,18 +259,46 @@ class Validator:
     # -- evaluation
 
     @staticmethod
-    def _evaluate(compiled: _Compiled, activation: dict) -> tuple[Any, str | None]:
-        """(value, error message as the API server words it)."""
+    def _evaluate(compiled: _Compiled, activation: dict) -> tuple[Any, str | None, int]:
+        """(value, error message as the API server words it, cost)."""
         if compiled.program is None:
-            return None, f"compilation error: {compiled.error}"
+            return None, f"compilation error: {compiled.error}", 0
         try:
-            return compiled.program.evaluate(activation), None
+            value, cost = compiled.program.evaluate_with_cost(activation)
+            return value, None, cost
         except EvaluationError as exc:
-            return None, f"expression '{compiled.expression}' resulted in error: {exc}"
+            return None, f"expression '{compiled.expression}' resulted in error: {exc}", getattr(exc, "cost", 0)
         except RecursionError:
-            return None, f"expression '{compiled.expression}' resulted in error: expression nested too deeply"
+            return None, f"expression '{compiled.expression}' resulted in error: expression nested too deeply", 0
         except Exception as exc:  # an engine defect must not stop a run: the API server would report an error too
-            return None, f"expression '{compiled.expression}' resulted in error: internal error: {type(exc).__name__}: {exc}"
+            return None, f"expression '{compiled.expression}' resulted in error: internal error: {type(exc).__name__}: {exc}", 0
+
+    def _for_input(
+        self, compiled: list[_Compiled | None], activation: dict, budget: int, needed: list[bool] | None = None
+    ) -> tuple[list[tuple[Any, str | None]], int]:
+        """condition.go ForInput: evaluate the expressions in order, charging each one's cost and the cost of the
+        variables it read first (composition.go GetAndResetCost) to `budget`; raises OutOfBudget when a charge
+        exceeds what is left. Returns the (value, error) of each expression (None entries: (None, None)) and
+        the budget left. `needed[i]` False skips an expression whose result is unused and whose cost cannot
+        exhaust the budget (the caller has checked the bound), so the outcome is the API server's."""
+        variables = activation.get(VARIABLES)
+        take_cost = getattr(variables, "take_cost", None)
+        results: list[tuple[Any, str | None]] = []
+        for index, item in enumerate(compiled):
+            if item is None or (needed is not None and not needed[index]):
+                results.append((None, None))
+                continue
+            value, err, cost = self._evaluate(item, activation)
+            if take_cost is not None:
+                composition = take_cost()
+                if composition > budget:
+                    raise OutOfBudget(OUT_OF_BUDGET)
+                budget -= composition
+            if cost > budget:
+                raise OutOfBudget(OUT_OF_BUDGET)
+            budget -= cost
+            results.append((value, err))
+        return results, budget
 
     def _error_action(self) -> str:
         return d.ADMIT if self.policy.failure_policy == "Ignore" else d.DENY
@@ -234,9 +307,18 @@ class Validator:
         """matchconditions.Matcher.Match: any false -> no match; else errors -> failurePolicy; else match.
 
         Returns (matches, error message when failurePolicy Fail turns errors into a failure)."""
+        # matcher.go: the filter evaluates every condition (within RuntimeCELCostBudgetMatchConditions) before
+        # any result is looked at; running out of budget is an error handled by failurePolicy.
+        try:
+            results, _ = self._for_input(
+                [compiled for _name, compiled in self.match_conditions], activation, self.match_conditions_cost_budget
+            )
+        except OutOfBudget as exc:
+            if self.policy.failure_policy == "Ignore":
+                return False, None
+            return False, str(exc)
         errors = []
-        for _name, compiled in self.match_conditions:
-            value, err = self._evaluate(compiled, activation)
+        for value, err in results:
             if err is not None:
                 errors.append(err)
                 continue
@@ -275,24 +357,47 @@ class Validator:
             object=object, old_object=old_object, request=request, namespace_object=namespace_object,
             variables=self.variables, params=params, has_params=self.has_params, authorizer=authorizer,
         )
-        message_activation = None
+        try:
+            results, remaining = self._for_input(self.validations, activation, self.cost_budget)
+        except OutOfBudget as exc:
+            return d.ValidateResult([d.PolicyDecision(self._error_action(), d.EVAL_ERROR, str(exc))])
+
+        # validator.go: the message filter runs over every messageExpression with what the validations left,
+        # in its own activation (no authorizer; variables evaluated afresh). Results are only read for failed
+        # validations, so the others are skipped when even their worst case cannot exhaust the budget.
+        message_results: list[tuple[Any, str | None]] = []
+        message_error: str | None = None
+        failed = [err is None and not _is_true(value) for value, err in results]
+        if any(m is not None for m in self.messages):
+            needed = None if remaining < self._messages_max_cost else failed
+            if needed is None or any(n and m is not None for n, m in zip(needed, self.messages)):
+                message_activation = new_activation(
+                    object=object, old_object=old_object, request=request, namespace_object=namespace_object,
+                    variables=self.variables, params=params, has_params=self.has_params, authorizer=None,
+                )
+                try:
+                    message_results, _ = self._for_input(self.messages, message_activation, remaining, needed)
+                except OutOfBudget as exc:
+                    message_error = str(exc)
+
         decisions = []
-        for index, (validation, compiled) in enumerate(zip(self.policy.validations, self.validations)):
-            value, err = self._evaluate(compiled, activation)
+        for index, (validation, (value, err)) in enumerate(zip(self.policy.validations, results)):
             if err is not None:
                 decisions.append(d.PolicyDecision(self._error_action(), d.EVAL_ERROR, err, "", index))
+                continue
+            if message_error is not None:
+                # validator.go: a message filter that ran out of budget turns every evaluated validation,
+                # passed or failed, into an error handled by failurePolicy.
+                decisions.append(
+                    d.PolicyDecision(self._error_action(), d.EVAL_ERROR, f"failed messageExpression: {message_error}", "", index)
+                )
                 continue
             if _is_true(value):
                 decisions.append(d.PolicyDecision(d.ADMIT, d.EVAL_ADMIT, index=index))
                 continue
             message = ""
-            message_compiled = self.messages[index]
-            if message_compiled is not None:
-                if message_activation is None:
-                    message_activation = dict(activation)  # messageExpression declares no authorizer
-                    message_activation.pop(AUTHORIZER, None)
-                    message_activation.pop(REQUEST_RESOURCE_AUTHORIZER, None)
-                msg_value, msg_err = self._evaluate(message_compiled, message_activation)
+            if index < len(message_results):
+                msg_value, msg_err = message_results[index]
                 if msg_err is None and isinstance(msg_value, str):
                     message = msg_value.strip()
                     if len(message.encode("utf-8")) > MAX_MESSAGE_BYTES or "\n" in message:
@@ -304,8 +409,19 @@ class Validator:
             decisions.append(d.PolicyDecision(d.DENY, d.EVAL_DENY, message, validation.reason or "Invalid", index))
 
         annotations = []
-        for annotation, compiled in zip(self.policy.audit_annotations, self.audit_annotations):
-            value, err = self._evaluate(compiled, activation)
+        if self.audit_annotations:
+            # a filter of its own: a fresh RuntimeCELCostBudget and variables evaluated afresh (validator.go)
+            annotation_activation = new_activation(
+                object=object, old_object=old_object, request=request, namespace_object=namespace_object,
+                variables=self.variables, params=params, has_params=self.has_params, authorizer=authorizer,
+            )
+            try:
+                annotation_results, _ = self._for_input(self.audit_annotations, annotation_activation, self.cost_budget)
+            except OutOfBudget as exc:
+                return d.ValidateResult([d.PolicyDecision(self._error_action(), d.EVAL_ERROR, str(exc))])
+        else:
+            annotation_results = []
+        for annotation, (value, err) in zip(self.policy.audit_annotations, annotation_results):
             if err is not None:
                 action = d.ANNOTATION_EXCLUDE if self.policy.failure_policy == "Ignore" else d.ANNOTATION_ERROR
                 annotations.append(d.AuditAnnotationResult(annotation.key, action, error=err))

@@ -13,7 +13,14 @@ Public interface (stable; other packages use only this):
         holds an unbound authorizer and the `request`.
 """
 
-from migrator.cel.engine import PER_CALL_LIMIT, Environment, LazyVariables, Program
+from migrator.cel.engine import (
+    PER_CALL_LIMIT,
+    RUNTIME_CEL_COST_BUDGET,
+    RUNTIME_CEL_COST_BUDGET_MATCH_CONDITIONS,
+    Environment,
+    LazyVariables,
+    Program,
+)
 from migrator.cel.errors import CompileError, EvaluationError
 from migrator.cel.values import to_cel, to_json
 
@@ -27,6 +34,7 @@ def load_authorizer(path: str | None = None) -> object:
 
 
 __all__ = [
-    "CompileError", "Environment", "EvaluationError", "LazyVariables", "PER_CALL_LIMIT", "Program", "load_authorizer",
+    "CompileError", "Environment", "EvaluationError", "LazyVariables", "PER_CALL_LIMIT", "Program",
+    "RUNTIME_CEL_COST_BUDGET", "RUNTIME_CEL_COST_BUDGET_MATCH_CONDITIONS", "load_authorizer",
     "to_cel", "to_json",
 ]

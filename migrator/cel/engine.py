@@ -26,6 +26,10 @@ logging.getLogger("celpy").setLevel(logging.CRITICAL)
 
 # Kubernetes PerCallLimit (k8s.io/apiserver pkg/apis/cel/config.go): cost budget of one expression evaluation.
 PER_CALL_LIMIT = 1_000_000
+# RuntimeCELCostBudget / RuntimeCELCostBudgetMatchConditions (same file): what all expressions of one policy
+# evaluation may cost together (validations + messageExpressions; auditAnnotations; matchConditions).
+RUNTIME_CEL_COST_BUDGET = 10_000_000
+RUNTIME_CEL_COST_BUDGET_MATCH_CONDITIONS = 2_500_000
 
 TypeSpec = Union[str, T.CelType, Mapping[str, Any]]
 
@@ -51,7 +55,9 @@ class Program:
 
     def evaluate_with_cost(self, activation: Mapping[str, Any], limit: Optional[int] = None) -> tuple[Any, int]:
         """(value, cost used): for callers that share one budget across expressions, as the API server's
-        RuntimeCELCostBudget does for a whole policy. `limit` lowers this call's budget below cost_limit."""
+        RuntimeCELCostBudget does for a whole policy. `limit` lowers this call's budget below cost_limit.
+        An EvaluationError carries the cost spent before it as `error.cost` (cel-go reports the actual cost of a
+        failed evaluation too, and the API server charges it to the policy budget)."""
         act = dict(activation)
         budget = [self.cost_limit if limit is None else min(limit, self.cost_limit)]
         start = budget[0]
@@ -61,12 +67,15 @@ class Program:
             if budget[0] < 0:
                 raise CostExceeded("operation cancelled: actual cost limit exceeded")
             return self._fn(act), start - budget[0]
-        except EvaluationError:
+        except EvaluationError as exc:
+            exc.cost = start - budget[0]
             raise
         except RecursionError:
-            raise EvaluationError("evaluation recursion limit exceeded") from None
+            error = EvaluationError("evaluation recursion limit exceeded")
         except (TypeError, ValueError, ArithmeticError, KeyError, IndexError, AttributeError) as exc:
-            raise EvaluationError(str(exc) or type(exc).__name__) from None
+            error = EvaluationError(str(exc) or type(exc).__name__)
+        error.cost = start - budget[0]
+        raise error from None
 
 
 class LazyVariables:
@@ -75,6 +84,8 @@ class LazyVariables:
 
         lazy = LazyVariables({"name": program, ...}, activation)   # activation["variables"] = lazy (done here)
     An error in a variable surfaces where the variable is used, as in the API server (composition.go).
+    The cost of each variable evaluation (once, when first read) accumulates in `cost`; `take_cost()` returns
+    and resets it, as composition.go's GetAndResetCost lets the filter charge it to the reading expression.
     """
 
     cel_type_name = "kubernetes.variables"
@@ -83,7 +94,13 @@ class LazyVariables:
         self._programs = dict(programs)
         self._activation = activation
         self._cache: dict[str, tuple[bool, Any]] = {}
+        self.cost = 0
         activation["variables"] = self
+
+    def take_cost(self) -> int:
+        """The cost of the variables evaluated since the last call (0 when none was)."""
+        cost, self.cost = self.cost, 0
+        return cost
 
     def cel_has(self, name: str) -> bool:
         return name in self._programs
@@ -96,8 +113,11 @@ class LazyVariables:
                 raise EvaluationError(f"no such key: {name}")
             self._cache[name] = (False, EvaluationError(f"variable {name!r} refers to itself"))
             try:
-                hit = (True, program.evaluate(self._activation))
+                value, cost = program.evaluate_with_cost(self._activation)
+                self.cost += cost
+                hit = (True, value)
             except EvaluationError as exc:
+                self.cost += getattr(exc, "cost", 0)
                 hit = (False, exc)
             self._cache[name] = hit
         ok, value = hit

@@ -41,9 +41,9 @@ def test_lazy_variables_in_order_cached_and_errors_where_used():
         def __init__(self, program):
             self.program = program
 
-        def evaluate(self, activation):
+        def evaluate_with_cost(self, activation, limit=None):
             calls.append(1)
-            return self.program.evaluate(activation)
+            return self.program.evaluate_with_cost(activation, limit)
 
     programs = {
         "name": Counting(env.compile("object.metadata.name")),
@@ -161,3 +161,27 @@ def test_evaluate_with_cost_reports_and_limits():
     assert bigger > cost
     with pytest.raises(EvaluationError, match="cost limit"):
         program.evaluate_with_cost({"xs": to_cel(list(range(100)))}, limit=cost)
+
+
+def test_lazy_variables_account_their_cost_once():
+    """composition.go: a variable's cost is reported when it is first evaluated (GetAndResetCost), not on reuse."""
+    env = Environment({"object": "dyn", "variables": {"all": "dyn"}})
+    var = env.compile("object.items.all(i, i > 0)")
+    activation = {"object": to_cel({"items": [1, 2, 3]})}
+    own = var.evaluate_with_cost(activation)[1]
+    lazy = LazyVariables({"all": var}, activation)
+    reader = env.compile("variables.all && variables.all")
+    reader.evaluate(activation)
+    assert lazy.take_cost() == own and lazy.take_cost() == 0
+    reader.evaluate(activation)
+    assert lazy.take_cost() == 0
+
+
+def test_failed_evaluation_carries_its_cost():
+    env = Environment({"object": "dyn"}, cost_limit=10)
+    with pytest.raises(EvaluationError, match="actual cost limit exceeded") as info:
+        env.compile("object.items.all(i, i > 0)").evaluate({"object": to_cel({"items": list(range(1, 100))})})
+    assert info.value.cost > 10
+    with pytest.raises(EvaluationError) as info:
+        Environment({"object": "dyn"}).compile("object.missing").evaluate({"object": to_cel({})})
+    assert info.value.cost >= 1
