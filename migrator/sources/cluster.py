@@ -315,6 +315,14 @@ def _read_lines(inventory: Inventory, lines: Iterable[str], path: str, now: date
         if not _MARKER.search(raw):
             continue
         line = raw.strip()
+        prefix_time = None
+        if not line.startswith("{"):
+            # CRI container logs (/var/log/pods, `kubectl logs --timestamps`) put a time (and `stdout F`) before the
+            # JSON record: an audit log written to stdout (--audit-log-path=-) stays an audit log
+            prefix = _LINE_PREFIX.match(line)
+            if prefix and line[prefix.end():].startswith("{"):
+                prefix_time = parse_timestamp(prefix.group(1))
+                line = line[prefix.end():]
         if line.startswith("{"):
             try:
                 obj = json.loads(line)
@@ -329,8 +337,13 @@ def _read_lines(inventory: Inventory, lines: Iterable[str], path: str, now: date
                     else:
                         inventory.audit_events.append(AuditEvent(obj, path, lineno))
                     continue
-                inventory.log_lines.append(_json_log_line(obj, line, path, lineno, now))
+                record = _json_log_line(obj, line, path, lineno, now)
+                if record.timestamp is None and prefix_time is not None:
+                    record = LogLine(record.text, prefix_time, path, lineno)
+                inventory.log_lines.append(record)
                 continue
+            if prefix_time is not None:
+                line = raw.strip()  # not JSON after all: the whole line is the text, its prefix the time
         inventory.log_lines.append(LogLine(line, klog_timestamp(line, now), path, lineno))
 
 

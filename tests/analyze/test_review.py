@@ -136,3 +136,28 @@ def test_files_with_a_byte_order_mark_are_read(tmp_path):
     (tmp_path / "ns.yaml").write_bytes("apiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n".encode("utf-16"))
     inv = load_dump(tmp_path, now=NOW)
     assert sorted((o.kind, o.name) for o in inv.objects) == [("Namespace", "n"), ("Service", "s")]
+
+
+def test_audit_events_behind_a_cri_log_prefix_are_audit_events(tmp_path):
+    """An audit log written to the API server's stdout, collected from /var/log/pods: each line is
+    `<time> stdout F <audit event JSON>`, so RequestReceived and duplicate auditIDs must not count."""
+    def event(stage):
+        return {
+            "apiVersion": "audit.k8s.io/v1",
+            "kind": "Event",
+            "auditID": "a1",
+            "stage": stage,
+            "stageTimestamp": "2026-11-20T00:00:00Z",
+            "responseStatus": {"message": 'failed calling webhook "w.example.com": i/o timeout'},
+        }
+    lines = [f"2026-11-20T00:00:01.5Z stdout F {json.dumps(event(s))}" for s in ("RequestReceived", "ResponseComplete")]
+    lines.append('2026-11-21T00:00:00Z stderr F {"msg": "failed calling webhook \\"w.example.com\\": x509: expired"}')
+    (tmp_path / "hooks.json").write_text(json.dumps(HOOK))
+    (tmp_path / "kube-apiserver.log").write_text("\n".join(lines * 2) + "\n")
+    evidence = _findings(tmp_path)[("call-failures", TARGET)]["evidence"]
+    assert evidence == {
+        "count": 3,
+        "by_cause": {"timeout": 1, "tls": 2},
+        "first": "2026-11-20T00:00:00Z",
+        "last": "2026-11-21T00:00:00Z",
+    }
