@@ -265,7 +265,14 @@ def _read_json(inventory: Inventory, text: str, path: str, now: datetime) -> Non
     if isinstance(value, dict) and not ("kind" in value and "apiVersion" in value) and "\n" not in stripped:
         _read_lines(inventory, text.splitlines(), path, now)  # a one-line JSON log file
         return
-    for obj in value if isinstance(value, list) else [value]:
+    records = value.get("events") if isinstance(value, dict) and "kind" not in value else value
+    for obj in records if isinstance(records, list) else [value]:
+        if isinstance(obj, dict) and "kind" not in obj and any(isinstance(obj.get(k), str) for k in MESSAGE_FIELDS):
+            # a log export as one JSON document (`aws logs filter-log-events`: {"events": [{"timestamp", "message"}]})
+            record = _json_log_line(obj, json.dumps(obj), path, 1, now)
+            if _MARKER.search(record.text):
+                inventory.log_lines.append(record)
+            continue
         inventory.add_object(obj, path, 1)
 
 

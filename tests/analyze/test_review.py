@@ -161,3 +161,27 @@ def test_audit_events_behind_a_cri_log_prefix_are_audit_events(tmp_path):
         "first": "2026-11-20T00:00:00Z",
         "last": "2026-11-21T00:00:00Z",
     }
+
+
+def test_a_log_export_as_one_json_document_is_log_text(tmp_path):
+    """`aws logs filter-log-events --output json > apiserver.json`: records under `events`, epoch-ms timestamps."""
+    export = {
+        "events": [
+            {"logStreamName": "kube-apiserver-1", "timestamp": 1795478400000, "message": "I1124 ok"},
+            {
+                "logStreamName": "kube-apiserver-1",
+                "timestamp": 1795305600000,
+                "message": 'E1117 00:00:00.000000 1 d.go:1] failed calling webhook "w.example.com": connection refused',
+            },
+        ],
+        "searchedLogStreams": [],
+    }
+    (tmp_path / "hooks.json").write_text(json.dumps(HOOK))
+    (tmp_path / "apiserver.json").write_text(json.dumps(export, indent=2))
+    evidence = _findings(tmp_path)[("call-failures", TARGET)]["evidence"]
+    assert evidence == {
+        "count": 1,
+        "by_cause": {"connection-refused": 1},
+        "first": "2026-11-22T00:00:00Z",
+        "last": "2026-11-22T00:00:00Z",
+    }
