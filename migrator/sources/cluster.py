@@ -321,7 +321,7 @@ def _read_lines(inventory: Inventory, lines: Iterable[str], path: str, now: date
             continue
         if not _MARKER.search(raw):
             continue
-        line = raw.strip()
+        line = raw.strip().lstrip("\ufeff")  # a UTF-8 BOM before the first line (Windows exports)
         prefix_time = None
         if not line.startswith("{"):
             # CRI container logs (/var/log/pods, `kubectl logs --timestamps`) put a time (and `stdout F`) before the

@@ -185,3 +185,11 @@ def test_a_log_export_as_one_json_document_is_log_text(tmp_path):
         "first": "2026-11-22T00:00:00Z",
         "last": "2026-11-22T00:00:00Z",
     }
+
+
+def test_a_bom_before_the_first_json_log_line_keeps_it_json(tmp_path):
+    line = json.dumps({"@timestamp": "2026-11-20T00:00:00Z", "@message": 'failed calling webhook "w.example.com": x'})
+    (tmp_path / "hooks.json").write_text(json.dumps(HOOK))
+    (tmp_path / "export.log").write_bytes(b"\xef\xbb\xbf" + line.encode() + b"\n")
+    evidence = _findings(tmp_path)[("call-failures", TARGET)]["evidence"]
+    assert (evidence["count"], evidence["first"]) == (1, "2026-11-20T00:00:00Z")
