@@ -227,6 +227,7 @@ class Validator:
         self.match_conditions = [
             (mc.name, self._compile(env, mc.expression, mc.field, BOOL)) for mc in policy.match_conditions
         ]
+        self._match_programs = [compiled for _name, compiled in self.match_conditions]
         self.validations = [self._compile(env, v.expression, v.field, BOOL) for v in policy.validations]
         self.messages = [
             self._compile(message_env, v.message_expression, v.field.replace(".expression", ".messageExpression"), STRING)
@@ -237,6 +238,7 @@ class Validator:
         self.audit_annotations = [self._compile(env, a.value_expression, a.field, STRING_OR_NULL) for a in policy.audit_annotations]
         # The most the messageExpressions (and the variables they read) can cost: each evaluation stops at
         # cost_limit, overshooting it by at most one charge (<= the program's node count).
+        self._has_messages = any(c is not None for c in self.messages)
         self._messages_max_cost = sum(
             _max_cost(c.program) for c in self.messages if c is not None
         ) + sum(_max_cost(v.program) for v in self.variables.values())
@@ -281,14 +283,24 @@ class Validator:
         exceeds what is left. Returns the (value, error) of each expression (None entries: (None, None)) and
         the budget left. `needed[i]` False skips an expression whose result is unused and whose cost cannot
         exhaust the budget (the caller has checked the bound), so the outcome is the API server's."""
-        variables = activation.get(VARIABLES)
-        take_cost = getattr(variables, "take_cost", None)
+        take_cost = getattr(activation.get(VARIABLES), "take_cost", None) if self.variables else None
         results: list[tuple[Any, str | None]] = []
+        append = results.append
         for index, item in enumerate(compiled):
             if item is None or (needed is not None and not needed[index]):
-                results.append((None, None))
+                append((None, None))
                 continue
-            value, err, cost = self._evaluate(item, activation)
+            program = item.program
+            if program is not None:  # the common case, inlined (this loop is verify's hot path)
+                try:
+                    value, cost = program.evaluate_with_cost(activation)
+                    err = None
+                except EvaluationError as exc:
+                    value, err, cost = None, f"expression '{item.expression}' resulted in error: {exc}", getattr(exc, "cost", 0)
+                except Exception:
+                    value, err, cost = self._evaluate(item, activation)
+            else:
+                value, err, cost = self._evaluate(item, activation)
             if take_cost is not None:
                 composition = take_cost()
                 if composition > budget:
@@ -297,8 +309,21 @@ class Validator:
             if cost > budget:
                 raise OutOfBudget(OUT_OF_BUDGET)
             budget -= cost
-            results.append((value, err))
+            append((value, err))
         return results, budget
+
+    def _filter_activation(self, activation: dict, *, authorizer: dict[str, Any] | None, **bindings: Any) -> dict:
+        """The activation of a filter after the validations': its own lazy variables (composition.go creates a
+        context per ForInput, so variables are evaluated and charged again), or, for a policy without
+        variables, a copy of `activation` with the authorizer entries replaced."""
+        if self.variables:
+            return new_activation(**bindings, variables=self.variables, has_params=self.has_params, authorizer=authorizer)
+        copy = dict(activation)
+        copy.pop(AUTHORIZER, None)
+        copy.pop(REQUEST_RESOURCE_AUTHORIZER, None)
+        if authorizer:
+            copy.update(authorizer)
+        return copy
 
     def _error_action(self) -> str:
         return d.ADMIT if self.policy.failure_policy == "Ignore" else d.DENY
@@ -310,9 +335,7 @@ class Validator:
         # matcher.go: the filter evaluates every condition (within RuntimeCELCostBudgetMatchConditions) before
         # any result is looked at; running out of budget is an error handled by failurePolicy.
         try:
-            results, _ = self._for_input(
-                [compiled for _name, compiled in self.match_conditions], activation, self.match_conditions_cost_budget
-            )
+            results, _ = self._for_input(self._match_programs, activation, self.match_conditions_cost_budget)
         except OutOfBudget as exc:
             if self.policy.failure_policy == "Ignore":
                 return False, None
@@ -367,13 +390,14 @@ class Validator:
         # validations, so the others are skipped when even their worst case cannot exhaust the budget.
         message_results: list[tuple[Any, str | None]] = []
         message_error: str | None = None
-        failed = [err is None and not _is_true(value) for value, err in results]
-        if any(m is not None for m in self.messages):
-            needed = None if remaining < self._messages_max_cost else failed
+        if self._has_messages:
+            needed = None
+            if remaining >= self._messages_max_cost:
+                needed = [err is None and not _is_true(value) for value, err in results]
             if needed is None or any(n and m is not None for n, m in zip(needed, self.messages)):
-                message_activation = new_activation(
-                    object=object, old_object=old_object, request=request, namespace_object=namespace_object,
-                    variables=self.variables, params=params, has_params=self.has_params, authorizer=None,
+                message_activation = self._filter_activation(
+                    activation, object=object, old_object=old_object, request=request,
+                    namespace_object=namespace_object, params=params, authorizer=None,
                 )
                 try:
                     message_results, _ = self._for_input(self.messages, message_activation, remaining, needed)
@@ -411,9 +435,9 @@ class Validator:
         annotations = []
         if self.audit_annotations:
             # a filter of its own: a fresh RuntimeCELCostBudget and variables evaluated afresh (validator.go)
-            annotation_activation = new_activation(
-                object=object, old_object=old_object, request=request, namespace_object=namespace_object,
-                variables=self.variables, params=params, has_params=self.has_params, authorizer=authorizer,
+            annotation_activation = self._filter_activation(
+                activation, object=object, old_object=old_object, request=request,
+                namespace_object=namespace_object, params=params, authorizer=authorizer,
             )
             try:
                 annotation_results, _ = self._for_input(self.audit_annotations, annotation_activation, self.cost_budget)
