@@ -198,3 +198,12 @@ def test_list_literal_join_keeps_most_general_element_type():
     env = Environment({"x": "dyn"})
     assert env.compile("[[1], [2]]").type_name == "list(list(int))"
     assert env.compile("{'a': [1], 'b': [2]}").type_name == "map(string, list(int))"
+
+
+def test_every_overload_type_parameter_joins_like_the_conditional():
+    """isValidTypeSubstitution applies to every overload with a repeated type parameter, e.g. list(A) + list(A)."""
+    env = Environment({})
+    assert env.compile("[1].map(v, [v]) + [[dyn(1)]]").type_name == "list(list(dyn))"
+    assert env.compile("[[1]] + [[2]]").type_name == "list(list(int))"
+    with pytest.raises(CompileError, match="found no matching overload for '_\\+_'"):
+        env.compile("[1] + ['a']")
