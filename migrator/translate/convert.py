@@ -30,7 +30,6 @@ def convert_paths(paths: Iterable[str], mode: str = "keep") -> ConvertResult:
     with a note.
     """
     from migrator.sources.kyverno import load_policies
-    from migrator.translate.kyverno.actions import STAGED
     from migrator.translate.kyverno.policy import convert_policies
     from migrator.translate.webhook import convert_webhook_configuration, is_webhook_configuration
 
@@ -38,20 +37,10 @@ def convert_paths(paths: Iterable[str], mode: str = "keep") -> ConvertResult:
     result = ConvertResult(conversions=convert_policies(sources.policies, mode))
     for skipped in sources.skipped:
         if is_webhook_configuration(skipped.document.obj):
-            for conversion in convert_webhook_configuration(skipped.document):
-                if mode in STAGED:
-                    _force_actions(conversion, STAGED[mode])
-                result.conversions.append(conversion)
+            result.conversions.extend(convert_webhook_configuration(skipped.document, mode))
         else:
             result.skipped.append(f"{skipped.document.path} {skipped.document.where}: {skipped.note}")
     return result
-
-
-def _force_actions(conversion: PolicyConversion, actions: list[str]) -> None:
-    """--action audit|warn|deny: every binding of the conversion gets the staged validationActions."""
-    for obj in conversion.objects:
-        if obj.get("kind") == "ValidatingAdmissionPolicyBinding":
-            obj["spec"]["validationActions"] = list(actions)
 
 
 def yaml_text(objects: list[dict[str, Any]], header: str | None = None) -> str:

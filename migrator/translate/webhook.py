@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 from migrator.errors import InputError
 from migrator.sources.documents import Document
+from migrator.translate.kyverno.actions import STAGED
 from migrator.translate.kyverno.scope import Unsupported
 from migrator.translate.model import PARTIAL, UNSUPPORTED, PolicyConversion, RuleStatus
 from migrator.translate.objects import binding_object, check_objects, object_name, policy_object
@@ -37,8 +38,11 @@ PLACEHOLDER_REASON = (
 ANNOTATION_SOURCE = "migrator.io/source"
 ANNOTATION_WEBHOOK = "migrator.io/webhook"
 ANNOTATION_PLACEHOLDER = "migrator.io/placeholder"
-def convert_webhook_configuration(doc: Document) -> list[PolicyConversion]:
-    """One PolicyConversion per webhook of a Validating(/Mutating)WebhookConfiguration document."""
+def convert_webhook_configuration(doc: Document, mode: str = "keep") -> list[PolicyConversion]:
+    """One PolicyConversion per webhook of a Validating(/Mutating)WebhookConfiguration document.
+
+    mode: convert's --action; keep gives the bindings [Deny] (the placeholder admits everything), a stage forces it.
+    """
     obj = doc.obj
     if not isinstance(obj, dict):
         raise InputError(doc.path, "not a mapping", doc.where)
@@ -76,7 +80,7 @@ def convert_webhook_configuration(doc: Document) -> list[PolicyConversion]:
                 )
             )
             continue
-        out.append(_scaffold(doc, api_version, configuration, webhook, where))
+        out.append(_scaffold(doc, api_version, configuration, webhook, where, STAGED.get(mode, ["Deny"])))
     return out
 
 
@@ -100,7 +104,9 @@ def _copy_rule(rule: Any, doc: Document, where: str) -> dict[str, Any]:
     return {key: rule[key] for key in RULE_FIELDS if key in rule}
 
 
-def _scaffold(doc: Document, api_version: str, configuration: str, webhook: dict, where: str) -> PolicyConversion:
+def _scaffold(
+    doc: Document, api_version: str, configuration: str, webhook: dict, where: str, actions: list[str]
+) -> PolicyConversion:
     name = object_name(configuration, None, webhook["name"])
     defaults = DEFAULTS[api_version]
     rules = webhook.get("rules") or []
@@ -127,7 +133,7 @@ def _scaffold(doc: Document, api_version: str, configuration: str, webhook: dict
     }
     objects = [
         policy_object(name, annotations, spec),
-        binding_object(name, name, ["Deny"], annotations),
+        binding_object(name, name, actions, annotations),
     ]
     notes = []
     if webhook.get("timeoutSeconds") is not None:
